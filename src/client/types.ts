@@ -1,0 +1,119 @@
+/**
+ * Public types of the {@link Robocoders} client: its options, per-call options and the chat stream.
+ */
+import type { RobocodersEvent } from "../core/events.js";
+import type { Logger, LogLevel } from "../core/logger.js";
+
+/** The three agents the service offers. */
+export const AGENTS = ["GeneralCodingAgent", "RepoAgent", "FrontEndAgent"] as const;
+/** An agent name. */
+export type AgentName = (typeof AGENTS)[number];
+/** The default agent. */
+export const DEFAULT_AGENT: AgentName = "GeneralCodingAgent";
+/** The default base URL of the service. */
+export const DEFAULT_BASE_URL = "https://api.robocoders.ai";
+
+/** A `fetch`-compatible function (undici's, Node's, or a wrapper). */
+export type FetchLike = (
+  input: string | URL,
+  init?: RequestInit & { dispatcher?: unknown },
+) => Promise<Response>;
+
+/** Options of the {@link Robocoders} client. Explicit options win over the environment. */
+export interface RobocodersOptions {
+  /** Base URL of the API. Default: `ROBOCODERS_BASE_URL`, else `https://api.robocoders.ai`. */
+  baseURL?: string;
+  /**
+   * Access token (a JWT) to use instead of scraping `/auth`. Default: `ROBOCODERS_ACCESS_TOKEN`, else the
+   * cache, else a fresh token from `GET /auth`.
+   */
+  accessToken?: string;
+  /**
+   * Folder of the credential cache `robocoders.json`; `false` keeps credentials in memory only.
+   * Default: `ROBOCODERS_CACHE_DIR`, else the user's cache folder for `robocoders`
+   * (`~/.cache/robocoders` on Linux).
+   */
+  cacheDir?: string | false;
+  /**
+   * Proxy URL for every request (`http://`, `https://`); `false` disables proxies.
+   * Default: `ROBOCODERS_PROXY`, else `HTTPS_PROXY`/`HTTP_PROXY` honouring `NO_PROXY`.
+   */
+  proxy?: string | false;
+  /** Total time limit of one call (all retries and continues included), in ms. Default: 600 000 (10 minutes). */
+  timeout?: number;
+  /** Longest silence allowed between two bytes of a response, in ms. Default: 600 000 (10 minutes). */
+  idleTimeout?: number;
+  /** Retries after 429, 5xx and connection failures, before any output was delivered. Default: 2. */
+  maxRetries?: number;
+  /** Automatic `continue` prompts after a turn that waits for the user. Default: 1; 0 disables. */
+  maxContinues?: number;
+  /** Longest accepted line of the event stream, in bytes. Default: 64 MiB. */
+  maxLineBytes?: number;
+  /** The `fetch` to use. Default: undici's `fetch` with a dispatcher for the proxy and timeouts. */
+  fetch?: FetchLike;
+  /** Where log records go. Default: a logger writing to stderr. */
+  logger?: Logger;
+  /** Minimum level logged. Default: `ROBOCODERS_LOG`, else `off`. */
+  logLevel?: LogLevel;
+}
+
+/** Options of one chat call. */
+export interface ChatOptions {
+  /** The agent (or an alias). Default: `GeneralCodingAgent`. */
+  agent?: string;
+  /** The session to talk in. Default: the cached session, created when there is none. */
+  sid?: string;
+  /** Create a fresh session for this call (and cache it). Default: false. */
+  newSession?: boolean;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+  /** Overrides the client's `timeout` for this call, in ms. */
+  timeout?: number;
+  /** Overrides the client's `idleTimeout` for this call, in ms. */
+  idleTimeout?: number;
+  /** Overrides the client's `maxContinues` for this call. */
+  maxContinues?: number;
+  /** Overrides the client's `maxRetries` for this call. */
+  maxRetries?: number;
+}
+
+/**
+ * The events of one chat call (including automatic continues), as an async iterable.
+ * Iterate it once. Leaving the loop early (`break`, `return`, `throw`) aborts the HTTP request at once.
+ */
+export interface ChatStream extends AsyncIterable<RobocodersEvent> {
+  /** The session id in use, known once the session is resolved (before the first event). */
+  readonly sid: string | undefined;
+  /** The agent in use (resolved from aliases). */
+  readonly agent: AgentName;
+  /** How many `/chat` requests (turns) this call has made so far: 1 + continues. */
+  readonly turns: number;
+  /** The text of the stream by the reference rule (`args.content`, else `message`), as it arrives. */
+  text(): AsyncIterable<string>;
+  /** Waits for the whole stream and returns its text, concatenated. */
+  finalText(): Promise<string>;
+  /** Aborts the request. */
+  abort(reason?: unknown): void;
+}
+
+/** Result of {@link Robocoders.getSessionCode}. */
+export interface SessionCode {
+  /** The GitHub repository holding the session's code. */
+  repoUrl: string;
+  /** The server's message, e.g. "Collaborator added successfully". */
+  message: string;
+}
+
+/** What a status call reports about the credential cache. The token itself is never included. */
+export interface CredentialStatus {
+  /** Path of the cache file, or `undefined` when caching is disabled. */
+  cacheFile: string | undefined;
+  /** Where the token comes from. */
+  tokenSource: "option" | "env" | "cache" | "none";
+  /** The token's `exp` claim as a date, if there is a token and it has one. */
+  tokenExpiresAt: Date | undefined;
+  /** Whether the token's `exp` has passed. */
+  tokenExpired: boolean;
+  /** The cached session id. */
+  sid: string | undefined;
+}

@@ -1,0 +1,225 @@
+/**
+ * The error hierarchy of robocoders. Every error thrown by the library is a {@link RobocodersError}
+ * with a stable machine-readable {@link RobocodersError.code}; HTTP errors also carry `status`.
+ *
+ * Messages never contain the access token, the `Authorization` header or the cache contents.
+ */
+
+/** Stable codes of every error the library throws. */
+export type RobocodersErrorCode =
+  | "authentication_failed"
+  | "not_found"
+  | "validation_failed"
+  | "rate_limited"
+  | "server_error"
+  | "unexpected_status"
+  | "connection_failed"
+  | "timeout"
+  | "aborted"
+  | "stream_truncated"
+  | "line_too_long"
+  | "model_not_supported"
+  | "missing_requirements"
+  | "invalid_argument";
+
+/** Base class of every error the library throws. */
+export class RobocodersError extends Error {
+  /** Stable, machine-readable error code. */
+  readonly code: RobocodersErrorCode;
+  /** HTTP status, where the error comes from an HTTP response. */
+  readonly status: number | undefined;
+
+  constructor(message: string, code: RobocodersErrorCode, options?: { status?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options?.status;
+  }
+
+  /** Whether repeating the same request may succeed (rate limits, server and connection errors, timeouts). */
+  get retryable(): boolean {
+    return false;
+  }
+}
+
+/** Common options of {@link APIError} subclasses. */
+export interface APIErrorOptions {
+  /** The parsed JSON body, or the raw text when the body is not JSON. */
+  body?: unknown;
+  /** The request method and path, e.g. `POST /chat` (never the query or headers). */
+  request?: string;
+  cause?: unknown;
+}
+
+/** An HTTP response with a status the client does not accept. */
+export class APIError extends RobocodersError {
+  /** The parsed JSON body, or the raw text when the body is not JSON. */
+  readonly body: unknown;
+  /** The request method and path, e.g. `POST /chat`. */
+  readonly request: string | undefined;
+
+  constructor(message: string, code: RobocodersErrorCode, status: number, options?: APIErrorOptions) {
+    super(message, code, { status, cause: options?.cause });
+    this.body = options?.body;
+    this.request = options?.request;
+  }
+}
+
+/** 401 (invalid or expired token) or 403 (missing credentials), or no token could be obtained. */
+export class AuthenticationError extends APIError {
+  constructor(message: string, status = 401, options?: APIErrorOptions) {
+    super(message, "authentication_failed", status, options);
+  }
+}
+
+/** 404, e.g. `{"detail": "Session not found"}`. */
+export class NotFoundError extends APIError {
+  constructor(message: string, options?: APIErrorOptions) {
+    super(message, "not_found", 404, options);
+  }
+}
+
+/** One entry of a pydantic-style 422 `detail` list. */
+export interface ValidationIssue {
+  type?: string;
+  loc?: Array<string | number>;
+  msg: string;
+  input?: unknown;
+}
+
+/** 422: the server rejected the request body. The server's messages are part of `message`. */
+export class ValidationError extends APIError {
+  /** The server's `detail` list (a string detail becomes one issue with that `msg`). */
+  readonly issues: ValidationIssue[];
+
+  constructor(message: string, issues: ValidationIssue[], options?: APIErrorOptions) {
+    super(message, "validation_failed", 422, options);
+    this.issues = issues;
+  }
+}
+
+/** 429: too many requests. */
+export class RateLimitError extends APIError {
+  /** The delay the server asked for (from `Retry-After`), in milliseconds, if it sent one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, retryAfterMs: number | undefined, options?: APIErrorOptions) {
+    super(message, "rate_limited", 429, options);
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** A 5xx response. */
+export class ServerError extends APIError {
+  constructor(message: string, status: number, options?: APIErrorOptions) {
+    super(message, "server_error", status, options);
+  }
+
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** Any other non-2xx status. */
+export class UnexpectedStatusError extends APIError {
+  constructor(message: string, status: number, options?: APIErrorOptions) {
+    super(message, "unexpected_status", status, options);
+  }
+}
+
+/** The connection could not be made or broke before a response arrived. */
+export class APIConnectionError extends RobocodersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "connection_failed", options);
+  }
+
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** The total timeout or the idle timeout (no byte for too long) ran out. */
+export class APITimeoutError extends RobocodersError {
+  /** Which limit ran out. */
+  readonly kind: "total" | "idle";
+  /** The limit, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(kind: "total" | "idle", timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      kind === "total"
+        ? `Request timed out after ${timeoutMs} ms (total timeout)`
+        : `No data received for ${timeoutMs} ms (idle timeout)`,
+      "timeout",
+      options,
+    );
+    this.kind = kind;
+    this.timeoutMs = timeoutMs;
+  }
+
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** The caller aborted the request (an `AbortSignal`, or leaving a `for await` early). */
+export class APIUserAbortError extends RobocodersError {
+  constructor(message = "Request was aborted", options?: { cause?: unknown }) {
+    super(message, "aborted", options);
+  }
+}
+
+/** The event stream broke: cut mid-line, ended without its final chunk, or a line exceeded the limit. */
+export class StreamError extends RobocodersError {
+  /** Events delivered before the failure. */
+  readonly eventsDelivered: number;
+
+  constructor(
+    message: string,
+    code: "stream_truncated" | "line_too_long",
+    options?: { eventsDelivered?: number; cause?: unknown },
+  ) {
+    super(message, code, { cause: options?.cause });
+    this.eventsDelivered = options?.eventsDelivered ?? 0;
+  }
+}
+
+/** The requested model (agent) is not one the provider offers. */
+export class ModelNotSupportedError extends RobocodersError {
+  /** The requested name. */
+  readonly model: string;
+  /** The valid models. */
+  readonly models: readonly string[];
+
+  constructor(model: string, models: readonly string[], provider = "RobocodersAPI") {
+    super(
+      `Model "${model}" is not supported by ${provider}. Valid models: ${models.join(", ")}`,
+      "model_not_supported",
+    );
+    this.model = model;
+    this.models = models;
+  }
+}
+
+/** An optional dependency or a runtime feature the call needs is missing. */
+export class MissingRequirementsError extends RobocodersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "missing_requirements", options);
+  }
+}
+
+/** A caller passed an invalid argument (bad URL, negative timeout, malformed token…). */
+export class InvalidArgumentError extends RobocodersError {
+  constructor(message: string) {
+    super(message, "invalid_argument");
+  }
+}
+
+/** Type guard for errors thrown by this library. */
+export function isRobocodersError(value: unknown): value is RobocodersError {
+  return value instanceof RobocodersError;
+}
