@@ -117,3 +117,46 @@ export interface CredentialStatus {
   /** The cached session id. */
   sid: string | undefined;
 }
+
+/** Options of calls that make a single request. */
+export interface RequestOptions {
+  /** Cancels the call. */
+  signal?: AbortSignal;
+  /** Overrides the client's `timeout` for this call, in ms. */
+  timeout?: number;
+}
+
+/**
+ * What the {@link Robocoders} client offers. The class in `robocoders.ts` implements it; the CLI, the
+ * gateway and the AI SDK provider depend on this interface only.
+ */
+export interface RobocodersClient {
+  /** The resolved base URL, without a trailing slash. */
+  readonly baseURL: string;
+  /** Path of the credential cache file, or `undefined` when caching is disabled. */
+  readonly cacheFile: string | undefined;
+
+  /**
+   * Streams one chat call: validates the agent before any request, resolves token and session, posts
+   * `{sid, prompt, agent}` to `/chat`, retries and auto-continues as configured.
+   * @throws ModelNotSupportedError synchronously for an unknown agent.
+   */
+  chat(prompt: string, options?: ChatOptions): ChatStream;
+  /** Creates a new session, makes it the cached current session, and returns its id. */
+  createSession(options?: RequestOptions): Promise<string>;
+  /** Asks `/get-session-code` to add a GitHub user as collaborator on the session's code repository. */
+  getSessionCode(githubUsername: string, options?: RequestOptions & { sid?: string }): Promise<SessionCode>;
+  /**
+   * Returns the access token: option > `ROBOCODERS_ACCESS_TOKEN` > cache > `GET /auth`.
+   * `refresh: true` skips the cache and fetches a new one from `/auth` (and caches it).
+   */
+  getAccessToken(options?: RequestOptions & { refresh?: boolean }): Promise<string>;
+  /** Stores a token in the cache after checking it is a JWT whose `exp` has not passed. Drops the cached sid. */
+  setAccessToken(token: string): Promise<void>;
+  /** Where the credentials come from and when the token expires; never the token itself. */
+  status(): Promise<CredentialStatus>;
+  /** Deletes the cached token and session. */
+  clearCache(): Promise<void>;
+  /** Releases connections (the undici dispatcher). The client must not be used afterwards. */
+  close(): Promise<void>;
+}
