@@ -1,0 +1,36 @@
+/** Starts a `service-child.mjs` process and talks to it line by line. */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
+
+/** Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens. */
+export async function startService(args, env = process.env) {
+  const child = spawn(process.execPath, [CHILD, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d) => {
+    stderr += d;
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`service ${args[0]} exited: ${stderr.trim().slice(0, 2000)}`);
+    return JSON.parse(r.value);
+  };
+  const { url } = await next();
+  return {
+    url,
+    async cpuMs() {
+      child.stdin.write("cpu\n");
+      return (await next()).cpuMs;
+    },
+    close() {
+      return new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.stdin.end("exit\n");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      });
+    },
+  };
+}
