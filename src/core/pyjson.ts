@@ -229,3 +229,53 @@ class Parser {
     }
   }
 }
+
+/** Options of {@link stringifyPythonJson}. */
+export interface PythonJsonOptions {
+  /** Escape every character outside printable ASCII as `\uXXXX`, like Python's default (default `true`). */
+  ensureAscii?: boolean;
+}
+
+const NON_ASCII = /[^\x20-\x7e]/g;
+
+function escapeNonAscii(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * Serializes a JSON value the way Python's `json.dumps` does with its defaults: `", "` and `": "` as
+ * separators, non-ASCII characters escaped (astral characters as surrogate pairs, lower-case hex), and
+ * `NaN`, `Infinity`, `-Infinity` written as such. Numbers use JavaScript's shortest form, which Python
+ * reads back as the same value. Keys keep their insertion order. {@link parsePythonJson} reads the result.
+ *
+ * @throws TypeError for values JSON cannot hold (`undefined`, functions, bigints, symbols).
+ */
+export function stringifyPythonJson(value: unknown, options: PythonJsonOptions = {}): string {
+  const ensureAscii = options.ensureAscii ?? true;
+  const str = (text: string): string => {
+    const json = JSON.stringify(text);
+    return ensureAscii ? json.replace(NON_ASCII, escapeNonAscii) : json;
+  };
+  const write = (item: unknown): string => {
+    if (item === null) return "null";
+    switch (typeof item) {
+      case "boolean":
+        return item ? "true" : "false";
+      case "number":
+        if (Number.isNaN(item)) return "NaN";
+        if (item === Number.POSITIVE_INFINITY) return "Infinity";
+        if (item === Number.NEGATIVE_INFINITY) return "-Infinity";
+        return Object.is(item, -0) ? "-0.0" : String(item);
+      case "string":
+        return str(item);
+      case "object": {
+        if (Array.isArray(item)) return `[${item.map(write).join(", ")}]`;
+        const entries = Object.entries(item).map(([key, member]) => `${str(key)}: ${write(member)}`);
+        return `{${entries.join(", ")}}`;
+      }
+      default:
+        throw new TypeError(`Cannot serialize a ${typeof item} as JSON`);
+    }
+  };
+  return write(value);
+}

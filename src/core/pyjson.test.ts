@@ -1,0 +1,234 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parsePythonJson, parsePythonJsonSlow, stringifyPythonJson } from "./pyjson.js";
+
+const parsers = [parsePythonJson, parsePythonJsonSlow];
+
+/** A JSON value that may hold NaN and ±Infinity anywhere a number may stand. */
+const pythonValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double(),
+    fc.integer(),
+    fc.string({ unit: "binary" }),
+    fc.constantFrom("NaN", "Infinity", "-Infinity", '"NaN', "\\", 'a": NaN, "b'),
+    fc.array(tie("value"), { maxLength: 5 }),
+    fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), tie("value"), { maxKeys: 5 }),
+  ),
+})).value;
+
+describe("parsePythonJson", () => {
+  it.each(parsers)("accepts NaN, Infinity and -Infinity as values (%o)", (parse) => {
+    expect(parse("NaN")).toBeNaN();
+    expect(parse(" Infinity\n")).toBe(Number.POSITIVE_INFINITY);
+    expect(parse("-Infinity")).toBe(Number.NEGATIVE_INFINITY);
+    expect(parse("[NaN, Infinity, -Infinity, 1]")).toEqual([
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1,
+    ]);
+    expect(parse('{"a": {"b": [NaN]}, "c": -Infinity}')).toEqual({
+      a: { b: [Number.NaN] },
+      c: Number.NEGATIVE_INFINITY,
+    });
+    expect(parse('{"x":NaN,"y":[[Infinity]]}')).toEqual({ x: Number.NaN, y: [[Number.POSITIVE_INFINITY]] });
+  });
+
+  it.each(parsers)("never rewrites the literals inside strings (%o)", (parse) => {
+    expect(parse('{"a": "NaN, Infinity", "b": NaN}')).toEqual({ a: "NaN, Infinity", b: Number.NaN });
+    expect(parse('{"a": "\\"NaN", "b": Infinity}')).toEqual({ a: '"NaN', b: Number.POSITIVE_INFINITY });
+    expect(parse('["\\\\", NaN, "-Infinity\\\\"]')).toEqual(["\\", Number.NaN, "-Infinity\\"]);
+    expect(parse('{"NaN": NaN, "Infinity": "Infinity"}')).toEqual({ NaN: Number.NaN, Infinity: "Infinity" });
+  });
+
+  it.each([
+    "nan",
+    "NAN",
+    "infinity",
+    "+Infinity",
+    "- Infinity",
+    "-NaN",
+    "--Infinity",
+    "NaNx",
+    "Infinityy",
+    "NaN NaN",
+    "[NaN,]",
+    '{"a": NaN,}',
+    "{NaN: 1}",
+    '{"a" NaN}',
+    "[NaN Infinity]",
+    "[1, NaN",
+    '"NaN',
+    "Na",
+    "Infinit",
+    "1NaN",
+    "\ufeffNaN",
+    "NaN\u00a0",
+    '["\u0001", NaN]',
+    '["\\x", NaN]',
+    '["\\u12", NaN]',
+    "[01, NaN]",
+    "[1., NaN]",
+    "[.5, NaN]",
+    "[NaN, 'a']",
+    "",
+    "   ",
+  ])("rejects %j like Python does", (text) => {
+    for (const parse of parsers) expect(() => parse(text)).toThrow(SyntaxError);
+  });
+
+  it("rejects lone control characters in strings, like Python's strict mode and JSON.parse", () => {
+    for (let c = 0; c < 0x20; c++) {
+      const text = `{"a": "x${String.fromCharCode(c)}y", "b": NaN}`;
+      expect(() => parsePythonJson(text)).toThrow(SyntaxError);
+    }
+    expect(parsePythonJson('{"a": "x\u007fy", "b": NaN}')).toEqual({ a: "x\u007fy", b: Number.NaN });
+  });
+
+  it("keeps __proto__ as an own property and lets the last duplicate key win", () => {
+    const value = parsePythonJsonSlow('{"__proto__": {"polluted": 1}, "a": 1, "a": NaN}');
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value as object)).toEqual(["__proto__", "a"]);
+    expect((value as Record<string, unknown>).a).toBeNaN();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("decodes escapes and lone surrogates exactly like JSON.parse", () => {
+    const text = '["\\ud83d\\ude00\\u00fc\\/\\b\\f\\n\\r\\t\\"\\\\", "\\ud800", "\\uDFFF", NaN]';
+    const value = parsePythonJsonSlow(text) as unknown[];
+    expect(value.slice(0, 3)).toEqual(JSON.parse(text.replace(", NaN]", "]")));
+  });
+
+  it("turns excessive nesting into a SyntaxError", () => {
+    const text = "[".repeat(200_000) + "NaN" + "]".repeat(200_000);
+    expect(() => parsePythonJson(text)).toThrow(SyntaxError);
+  });
+
+  it("rethrows JSON.parse's error when the text has no NaN/Infinity", () => {
+    expect(() => parsePythonJson("{'a': 1}")).toThrow(SyntaxError);
+  });
+
+  it("agrees with JSON.parse on every text JSON.parse accepts", () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        const expected: unknown = JSON.parse(text);
+        expect(parsePythonJson(text)).toEqual(expected);
+        expect(parsePythonJsonSlow(text)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 1, "\t"), (value, space) => {
+        const text = JSON.stringify(value, null, space);
+        expect(parsePythonJsonSlow(text)).toEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("accepts and rejects exactly what JSON.parse does on token soup without NaN/Infinity", () => {
+    const token = fc.constantFrom(
+      ..."{}[],:".split(""),
+      '"a"',
+      '"',
+      "\\",
+      '"\\u00e9"',
+      '"\\ud800"',
+      '"\\x"',
+      "1",
+      "-",
+      "0",
+      "-0",
+      ".5",
+      "e3",
+      "E+",
+      "1.5",
+      "01",
+      "1.",
+      "true",
+      "tru",
+      "null",
+      " ",
+      "\t",
+      "\n",
+      "\r",
+      "\u00a0",
+      "\u0001",
+      "\ufeff",
+      "x",
+    );
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 10 }), (tokens) => {
+        const text = tokens.join("");
+        let expected: { ok: true; value: unknown } | { ok: false };
+        try {
+          expected = { ok: true, value: JSON.parse(text) };
+        } catch {
+          expected = { ok: false };
+        }
+        if (expected.ok) expect(parsePythonJsonSlow(text)).toEqual(expected.value);
+        else expect(() => parsePythonJsonSlow(text)).toThrow(SyntaxError);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("accepts NaN/Infinity exactly where a value may stand (token soup)", () => {
+    // Each literal is replaced by `true` in the oracle: both are bare value tokens, so the text is valid
+    // Python JSON exactly when the replaced text is valid JSON.
+    const literal = fc.constantFrom("NaN", "Infinity", "-Infinity");
+    const token = fc.oneof(
+      literal,
+      fc.constantFrom(..."{}[],:".split(""), '"a"', '"NaN"', '"', "1", "-1", "0", "true", "null", " ", "nan"),
+    );
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 9 }), (tokens) => {
+        const text = tokens.join("");
+        const oracle = tokens.map((t) => (t === "NaN" || t === "Infinity" || t === "-Infinity" ? "true" : t));
+        let valid = true;
+        try {
+          JSON.parse(oracle.join(""));
+        } catch {
+          valid = false;
+        }
+        if (valid) expect(() => parsePythonJson(text)).not.toThrow();
+        else expect(() => parsePythonJson(text)).toThrow(SyntaxError);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("round-trips values with NaN/Infinity written the way Python writes them", () => {
+    fc.assert(
+      fc.property(pythonValue, fc.boolean(), (value, ensureAscii) => {
+        const text = stringifyPythonJson(value, { ensureAscii });
+        expect(parsePythonJson(text)).toEqual(value);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe("stringifyPythonJson", () => {
+  it("writes Python's json.dumps defaults", () => {
+    const value = {
+      id: 1,
+      message: "Grüße 😀\u007f",
+      args: { ok: true, n: null, list: [NaN, -Infinity, 1.5] },
+    };
+    expect(stringifyPythonJson(value)).toBe(
+      '{"id": 1, "message": "Gr\\u00fc\\u00dfe \\ud83d\\ude00\\u007f", "args": {"ok": true, "n": null, ' +
+        '"list": [NaN, -Infinity, 1.5]}}',
+    );
+    expect(stringifyPythonJson({ a: "ü", b: [] }, { ensureAscii: false })).toBe('{"a": "ü", "b": []}');
+    expect(stringifyPythonJson(-0)).toBe("-0.0");
+  });
+
+  it("rejects values JSON cannot hold", () => {
+    expect(() => stringifyPythonJson({ a: undefined })).toThrow(TypeError);
+    expect(() => stringifyPythonJson(1n)).toThrow(TypeError);
+  });
+});
