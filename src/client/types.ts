@@ -47,6 +47,11 @@ export interface RobocodersOptions {
   maxRetries?: number;
   /** Automatic `continue` prompts after a turn that waits for the user. Default: 1; 0 disables. */
   maxContinues?: number;
+  /**
+   * Base delay of the retry backoff, in ms: doubled per retry, capped at 8 s, with jitter; a `Retry-After`
+   * from the server (capped at 60 s) takes precedence. Default: 500.
+   */
+  retryDelay?: number;
   /** Longest accepted line of the event stream, in bytes. Default: 64 MiB. */
   maxLineBytes?: number;
   /** The `fetch` to use. Default: undici's `fetch` with a dispatcher for the proxy and timeouts. */

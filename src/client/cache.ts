@@ -1,0 +1,156 @@
+/**
+ * The credential cache `<cacheDir>/robocoders.json`: a JSON object with the reference client's keys
+ * `access_token` and `sid` (other keys are preserved). Owner-only permissions (file 0600, folder 0700),
+ * atomic replacement, and a cross-process lock so that parallel processes never corrupt it and share one
+ * token fetch. A corrupt or unreadable file is treated as empty (and replaced on the next write).
+ */
+import { mkdir, readFile, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
+import { RobocodersError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { CallContext } from "./call-context.js";
+import { CACHE_FILE_NAME } from "./options.js";
+
+/** The cache file's content. */
+export interface CacheData {
+  /** The access token (a JWT). */
+  access_token?: string;
+  /** The current session id. */
+  sid?: string;
+  /** Keys written by other tools, kept as they are. */
+  [key: string]: unknown;
+}
+
+/** How long a lock may go without being refreshed before another process takes it over, in ms. */
+export const LOCK_STALE_MS = 10_000;
+/** Longest wait for the lock, in ms, before going ahead without it (and logging a warning). */
+export const LOCK_WAIT_MS = 60_000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
+    return error.code;
+  }
+  return undefined;
+}
+
+/** The file cache of one folder. */
+export class CredentialCache {
+  /** Path of `robocoders.json`. */
+  readonly file: string;
+  private readonly dir: string;
+  private readonly logger: Logger;
+
+  constructor(dir: string, logger: Logger) {
+    this.dir = dir;
+    this.file = join(dir, CACHE_FILE_NAME);
+    this.logger = logger;
+  }
+
+  /**
+   * Reads the cache. A missing file is empty; a corrupt or unreadable one is empty too and logged at warn
+   * (without its content). Keys of the wrong type (`access_token`/`sid` not strings) are dropped.
+   */
+  async read(): Promise<CacheData> {
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== "ENOENT") {
+        this.logger.warn("credential cache is unreadable; treating it as empty", { file: this.file, code });
+      }
+      return {};
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.logger.warn("credential cache is not valid JSON; it will be replaced", { file: this.file });
+      return {};
+    }
+    if (!isRecord(value)) {
+      this.logger.warn("credential cache is not a JSON object; it will be replaced", { file: this.file });
+      return {};
+    }
+    const data: CacheData = { ...value };
+    if (typeof data.access_token !== "string") delete data.access_token;
+    if (typeof data.sid !== "string") delete data.sid;
+    return data;
+  }
+
+  /**
+   * Replaces the file atomically (write to a temporary file, then rename) with mode 0600, creating the folder
+   * with mode 0700. Empty data deletes the file. A failure is logged at warn and not thrown: the credentials
+   * then live in memory only.
+   */
+  async write(data: CacheData): Promise<void> {
+    try {
+      if (Object.keys(data).length === 0) {
+        await unlink(this.file).catch((error: unknown) => {
+          if (errorCode(error) !== "ENOENT") throw error;
+        });
+        return;
+      }
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, `${JSON.stringify(data)}\n`, { mode: 0o600 });
+    } catch (error) {
+      this.logger.warn("could not write the credential cache", { file: this.file, code: errorCode(error) });
+    }
+  }
+
+  /**
+   * Runs `fn` while holding the cross-process lock (`robocoders.json.lock`, a folder refreshed while held and
+   * considered stale after {@link LOCK_STALE_MS}). Waits for another holder with short random pauses; gives
+   * up waiting after {@link LOCK_WAIT_MS} (throws when `call` is aborted meanwhile) and then runs `fn` anyway, logging a warning.
+   */
+  async withLock<T>(fn: () => Promise<T>, call?: CallContext): Promise<T> {
+    let release: (() => Promise<void>) | undefined;
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      release = await this.acquire(call);
+    } catch (error) {
+      if (error instanceof RobocodersError) throw error;
+      this.logger.warn("could not lock the credential cache; going ahead without the lock", {
+        file: this.file,
+        code: errorCode(error),
+      });
+    }
+    try {
+      return await fn();
+    } finally {
+      await release?.().catch(() => undefined);
+    }
+  }
+
+  private async acquire(call?: CallContext): Promise<() => Promise<void>> {
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await lockfile.lock(this.file, {
+          realpath: false,
+          stale: LOCK_STALE_MS,
+          retries: 0,
+          onCompromised: (error) => {
+            this.logger.warn("the credential cache lock was taken over", {
+              file: this.file,
+              code: errorCode(error),
+            });
+          },
+        });
+      } catch (error) {
+        if (errorCode(error) !== "ELOCKED") throw error;
+      }
+      const aborted = call?.abortError();
+      if (aborted !== undefined) throw aborted;
+      if (Date.now() - started > LOCK_WAIT_MS)
+        throw Object.assign(new Error("lock wait timed out"), { code: "ETIMEDOUT" });
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 60));
+    }
+  }
+}

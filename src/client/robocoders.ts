@@ -1,0 +1,450 @@
+/**
+ * The {@link Robocoders} client: chat streams with typed events, sessions, the session's code, and the
+ * credential cache, with retries, timeouts, cancellation and proxies.
+ */
+import {
+  APITimeoutError,
+  AuthenticationError,
+  InvalidArgumentError,
+  NotFoundError,
+  type RobocodersError,
+  UnexpectedStatusError,
+} from "../core/errors.js";
+import { type RobocodersEvent, referenceWaitsForResponse, toEvent } from "../core/events.js";
+import { isJwtExpired, jwtExpiry, looksLikeJwt } from "../core/jwt.js";
+import { createStderrLogger, type Logger, leveledLogger } from "../core/logger.js";
+import { decodeEventStream } from "../core/ndjson.js";
+import { resolveAgent } from "./agents.js";
+import { CredentialCache } from "./cache.js";
+import { CallContext } from "./call-context.js";
+import { type ChatProgress, RobocodersChatStream } from "./chat-stream.js";
+import { Credentials, type ResolvedToken } from "./credentials.js";
+import { type HttpResponse, HttpTransport } from "./http.js";
+import { transportCode } from "./http-errors.js";
+import { type ResolvedOptions, resolveOptions } from "./options.js";
+import type {
+  AgentName,
+  ChatOptions,
+  ChatStream,
+  CredentialStatus,
+  RequestOptions,
+  RobocodersClient,
+  RobocodersOptions,
+  SessionCode,
+} from "./types.js";
+
+/** The state of one call's credentials. */
+interface CallState {
+  token: ResolvedToken;
+  sid: string;
+  /** The caller chose the session: it is never replaced silently. */
+  sidExplicit: boolean;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const is401 = (error: unknown): error is AuthenticationError =>
+  error instanceof AuthenticationError && error.status === 401;
+
+/**
+ * The Robocoders AI client.
+ *
+ * ```ts
+ * const client = new Robocoders();
+ * for await (const text of client.chat("Write a Python script that adds two numbers").text()) {
+ *   process.stdout.write(text);
+ * }
+ * ```
+ *
+ * Options fall back to the environment (`ROBOCODERS_BASE_URL`, `ROBOCODERS_ACCESS_TOKEN`,
+ * `ROBOCODERS_CACHE_DIR`, `ROBOCODERS_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`, `ROBOCODERS_LOG`);
+ * see {@link RobocodersOptions} for every default.
+ */
+export class Robocoders implements RobocodersClient {
+  /** The resolved base URL, without a trailing slash. */
+  readonly baseURL: string;
+  /** Path of the credential cache file, or `undefined` when caching is disabled. */
+  readonly cacheFile: string | undefined;
+  /** The options after applying defaults and the environment. */
+  private readonly options: ResolvedOptions;
+  private readonly logger: Logger;
+  private readonly transport: HttpTransport;
+  private readonly credentials: Credentials;
+
+  /** @throws InvalidArgumentError for a malformed URL or a negative limit. */
+  constructor(options: RobocodersOptions = {}) {
+    this.options = resolveOptions(options);
+    this.baseURL = this.options.baseURL;
+    const secrets = (): string[] => this.credentials?.secrets() ?? [];
+    this.logger = leveledLogger(options.logger ?? createStderrLogger(), this.options.logLevel, secrets);
+    this.transport = new HttpTransport({
+      baseURL: this.baseURL,
+      proxy: this.options.proxy,
+      fetch: options.fetch,
+      logger: this.logger,
+      retryDelay: this.options.retryDelay,
+      secrets,
+    });
+    const cache =
+      this.options.cacheDir === undefined
+        ? undefined
+        : new CredentialCache(this.options.cacheDir, this.logger);
+    this.cacheFile = cache?.file;
+    this.credentials = new Credentials({
+      explicit: this.options.accessToken,
+      cache,
+      transport: this.transport,
+      logger: this.logger,
+      maxRetries: this.options.maxRetries,
+    });
+  }
+
+  private context(options: RequestOptions & { idleTimeout?: number } = {}): CallContext {
+    const timeout = options.timeout ?? this.options.timeout;
+    const idleTimeout = options.idleTimeout ?? this.options.idleTimeout;
+    if (!(timeout > 0)) throw new InvalidArgumentError("timeout must be a positive number");
+    if (!(idleTimeout > 0)) throw new InvalidArgumentError("idleTimeout must be a positive number");
+    return new CallContext({ signal: options.signal, timeout, idleTimeout });
+  }
+
+  /**
+   * Streams one chat call: validates the agent before any request, resolves token and session, posts
+   * `{sid, prompt, agent}` to `/chat`, retries and auto-continues as configured.
+   * @throws ModelNotSupportedError synchronously for an unknown agent.
+   * @throws InvalidArgumentError synchronously for a prompt that is not a string or bad per-call limits.
+   */
+  chat(prompt: string, options: ChatOptions = {}): ChatStream {
+    const agent = resolveAgent(options.agent);
+    if (typeof prompt !== "string") throw new InvalidArgumentError("prompt must be a string");
+    const maxContinues = options.maxContinues ?? this.options.maxContinues;
+    const maxRetries = options.maxRetries ?? this.options.maxRetries;
+    for (const [name, value] of [
+      ["maxContinues", maxContinues],
+      ["maxRetries", maxRetries],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0)
+        throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    }
+    if (options.sid !== undefined && (typeof options.sid !== "string" || options.sid.trim() === "")) {
+      throw new InvalidArgumentError("sid must be a non-empty string");
+    }
+    const call = this.context(options);
+    return new RobocodersChatStream(
+      agent,
+      call,
+      (progress) => this.runChat(prompt, agent, options, call, progress, maxContinues, maxRetries),
+      options.sid,
+    );
+  }
+
+  private async *runChat(
+    prompt: string,
+    agent: AgentName,
+    options: ChatOptions,
+    call: CallContext,
+    progress: ChatProgress,
+    maxContinues: number,
+    maxRetries: number,
+  ): AsyncGenerator<RobocodersEvent> {
+    const token = await this.credentials.token(call);
+    let state: CallState;
+    if (options.sid !== undefined) state = { token, sid: options.sid, sidExplicit: true };
+    else {
+      state = { token, sid: "", sidExplicit: false };
+      const cached = options.newSession === true ? undefined : await this.credentials.cachedSid(token.token);
+      state.sid = cached ?? (await this.newSession(call, state, maxRetries, options.newSession !== true));
+    }
+    progress.sid = state.sid;
+
+    let turnPrompt = prompt;
+    for (let turn = 0; ; turn++) {
+      progress.turns++;
+      const response = await this.openChat(call, state, turnPrompt, agent, maxRetries);
+      progress.sid = state.sid;
+      let waits = false;
+      let finished = false;
+      const events = decodeEventStream(this.bodyChunks(response, call), {
+        maxLineBytes: this.options.maxLineBytes,
+        onSkip: (reason, line) =>
+          this.logger.debug("skipped a line of the event stream", { reason, bytes: line.length }),
+      });
+      for await (const raw of events) {
+        const event = toEvent(raw);
+        if (referenceWaitsForResponse(raw)) waits = true;
+        if (event.kind === "action" && (event.action === "finish" || event.action === "reject"))
+          finished = true;
+        yield event;
+      }
+      if (!waits || finished || turn >= maxContinues) return;
+      this.logger.debug("continuing", { turn: turn + 2 });
+      turnPrompt = "continue";
+    }
+  }
+
+  /**
+   * The chunks of a response body. Aborts and the idle timeout become typed errors; other failures are left
+   * to the stream decoder, which reports them as a truncated stream after the complete lines.
+   */
+  private async *bodyChunks(response: HttpResponse, call: CallContext): AsyncGenerator<Uint8Array> {
+    const body = response.body;
+    if (body === null) return;
+    const reader = body.getReader();
+    let finished = false;
+    try {
+      for (;;) {
+        let result: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          finished = true;
+          const aborted = call.abortError(error);
+          if (aborted !== undefined) throw aborted;
+          const code = transportCode(error);
+          if (code === "UND_ERR_BODY_TIMEOUT")
+            throw new APITimeoutError("idle", call.idleTimeout, { cause: error });
+          throw error;
+        }
+        if (result.done) {
+          finished = true;
+          return;
+        }
+        yield result.value;
+      }
+    } finally {
+      if (!finished) {
+        call.abort();
+        await reader.cancel().catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * `POST /chat` until a 200: retries (429/5xx/connection), one token refresh after a 401, one new session
+   * after a 404 (unless the caller chose the session).
+   */
+  private async openChat(
+    call: CallContext,
+    state: CallState,
+    prompt: string,
+    agent: AgentName,
+    maxRetries: number,
+  ): Promise<HttpResponse> {
+    let refreshed = false;
+    let renewed = false;
+    for (;;) {
+      try {
+        return await this.transport.withRetries(call, maxRetries, (attempt) =>
+          this.transport.send(
+            {
+              method: "POST",
+              path: "/chat",
+              token: state.token.token,
+              json: { sid: state.sid, prompt, agent },
+            },
+            call,
+            attempt,
+          ),
+        );
+      } catch (error) {
+        if (is401(error) && !refreshed) {
+          refreshed = true;
+          await this.refreshToken(call, state, error);
+          if (!state.sidExplicit) state.sid = await this.newSession(call, state, maxRetries, true);
+          continue;
+        }
+        if (error instanceof NotFoundError && !renewed && !state.sidExplicit) {
+          renewed = true;
+          this.logger.info("session not found; creating a new one");
+          await this.credentials.dropSid(state.sid, call);
+          state.sid = await this.newSession(call, state, maxRetries, false);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async refreshToken(call: CallContext, state: CallState, error: RobocodersError): Promise<void> {
+    this.logger.info("access token rejected; fetching a new one");
+    state.token = await this.credentials.replaceRejected(call, state.token, error);
+  }
+
+  /**
+   * A session for the state's token, stored as the current one. With `reuse`, a session another process
+   * stored meanwhile for the same token is taken instead (under the cache lock). A 401 refreshes the token once.
+   */
+  private async newSession(
+    call: CallContext,
+    state: CallState,
+    maxRetries: number,
+    reuse: boolean,
+  ): Promise<string> {
+    let refreshed = false;
+    for (;;) {
+      try {
+        const token = state.token.token;
+        const create = () => this.requestSession(call, token, maxRetries);
+        if (reuse) return await this.credentials.sid(call, token, create);
+        const sid = await create();
+        await this.credentials.storeSid(token, sid, true, call);
+        return sid;
+      } catch (error) {
+        if (is401(error) && !refreshed) {
+          refreshed = true;
+          await this.refreshToken(call, state, error);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** `GET /create-session` → `{"sid": ...}`. */
+  private async requestSession(call: CallContext, token: string, maxRetries: number): Promise<string> {
+    const body = await this.transport.withRetries(call, maxRetries, async (attempt) => {
+      const response = await this.transport.send(
+        { method: "GET", path: "/create-session", token },
+        call,
+        attempt,
+      );
+      return this.readJson(response, call, "GET /create-session");
+    });
+    if (!isRecord(body) || typeof body.sid !== "string" || body.sid === "") {
+      throw new UnexpectedStatusError("GET /create-session returned no session id", 200, {
+        body,
+        request: "GET /create-session",
+      });
+    }
+    return body.sid;
+  }
+
+  private async readJson(response: HttpResponse, call: CallContext, request: string): Promise<unknown> {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw (
+        call.abortError(error) ??
+        new UnexpectedStatusError(`${request}: the response body could not be read`, response.status, {
+          request,
+          cause: error,
+        })
+      );
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new UnexpectedStatusError(`${request} returned a body that is not JSON`, response.status, {
+        request,
+        body: text.slice(0, 500),
+      });
+    }
+  }
+
+  private async withCall<T>(
+    options: RequestOptions | undefined,
+    fn: (call: CallContext) => Promise<T>,
+  ): Promise<T> {
+    const call = this.context(options);
+    try {
+      return await fn(call);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  /** Creates a new session, makes it the cached current session, and returns its id. */
+  createSession(options?: RequestOptions): Promise<string> {
+    return this.withCall(options, async (call) => {
+      const state: CallState = { token: await this.credentials.token(call), sid: "", sidExplicit: false };
+      return this.newSession(call, state, this.options.maxRetries, false);
+    });
+  }
+
+  /**
+   * Asks `/get-session-code` to add a GitHub user as read collaborator on the repository holding the code of
+   * the session (`sid`, default: the current cached session).
+   * @throws InvalidArgumentError when there is no session or the user name is empty.
+   */
+  getSessionCode(githubUsername: string, options?: RequestOptions & { sid?: string }): Promise<SessionCode> {
+    return this.withCall(options, async (call) => {
+      if (typeof githubUsername !== "string" || githubUsername.trim() === "") {
+        throw new InvalidArgumentError("githubUsername must be a non-empty string");
+      }
+      const token = await this.credentials.token(call);
+      const sid = options?.sid ?? (await this.credentials.cachedSid(token.token));
+      if (sid === undefined)
+        throw new InvalidArgumentError("There is no current session: chat first or pass a sid");
+      const body = await this.transport.withRetries(call, this.options.maxRetries, async (attempt) => {
+        const response = await this.transport.send(
+          {
+            method: "POST",
+            path: "/get-session-code",
+            token: token.token,
+            json: { sid, github_username: githubUsername.trim() },
+          },
+          call,
+          attempt,
+        );
+        return this.readJson(response, call, "POST /get-session-code");
+      });
+      if (!isRecord(body) || typeof body.repo_url !== "string") {
+        throw new UnexpectedStatusError("POST /get-session-code returned no repo_url", 200, {
+          body,
+          request: "POST /get-session-code",
+        });
+      }
+      return { repoUrl: body.repo_url, message: typeof body.message === "string" ? body.message : "" };
+    });
+  }
+
+  /**
+   * Returns the access token: option > `ROBOCODERS_ACCESS_TOKEN` > cache > `GET /auth`.
+   * `refresh: true` skips all of them and fetches a new one from `/auth`, caches it and drops the cached session.
+   */
+  getAccessToken(options?: RequestOptions & { refresh?: boolean }): Promise<string> {
+    return this.withCall(options, async (call) => {
+      if (options?.refresh === true) {
+        const token = await this.credentials.fetchToken(call);
+        await this.credentials.setToken(token);
+        return token;
+      }
+      return (await this.credentials.token(call)).token;
+    });
+  }
+
+  /**
+   * Stores a token in the cache (in memory when caching is disabled) and drops the cached session.
+   * @throws InvalidArgumentError when the token is not a JWT or its `exp` has passed.
+   */
+  async setAccessToken(token: string): Promise<void> {
+    const trimmed = typeof token === "string" ? token.trim() : "";
+    if (!looksLikeJwt(trimmed)) throw new InvalidArgumentError("The access token is not a JWT");
+    if (isJwtExpired(trimmed, Date.now(), 0)) throw new InvalidArgumentError("The access token has expired");
+    await this.credentials.setToken(trimmed);
+  }
+
+  /** Where the credentials come from and when the token expires; never the token itself. */
+  async status(): Promise<CredentialStatus> {
+    const { source, token, sid } = await this.credentials.describe();
+    return {
+      cacheFile: this.cacheFile,
+      tokenSource: source,
+      tokenExpiresAt: token === undefined ? undefined : jwtExpiry(token),
+      tokenExpired: token === undefined ? false : isJwtExpired(token, Date.now(), 0),
+      sid,
+    };
+  }
+
+  /** Deletes the cached token and session. */
+  clearCache(): Promise<void> {
+    return this.credentials.clear();
+  }
+
+  /** Releases connections (the undici dispatchers). The client must not be used afterwards. */
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
