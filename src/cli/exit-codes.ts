@@ -1,0 +1,163 @@
+/**
+ * Exit codes of the `robocoders` command line and the mapping from errors to codes and to the one-line
+ * message printed on stderr. Pure: no I/O.
+ */
+import {
+  APIConnectionError,
+  APIError,
+  APITimeoutError,
+  APIUserAbortError,
+  AuthenticationError,
+  InvalidArgumentError,
+  ModelNotSupportedError,
+  RateLimitError,
+  ServerError,
+  StreamError,
+  ValidationError,
+} from "../core/errors.js";
+import { redact } from "../core/logger.js";
+
+/** The process exit codes, stable for scripts. */
+export const ExitCode = {
+  /** The command did what it was asked. */
+  Ok: 0,
+  /** Anything not covered below (a bug, an unexpected condition). */
+  Unexpected: 1,
+  /** Bad command line: unknown flag or command, invalid value, unknown agent, empty prompt. */
+  Usage: 2,
+  /** The service refused the credentials (401/403) or no token could be obtained. */
+  Authentication: 3,
+  /** The service rejected the request: 404, 422, 429 or another 4xx. */
+  Rejected: 4,
+  /** Network failure, 5xx, timeout, or a broken event stream. */
+  Network: 5,
+  /** Interrupted by the user (Ctrl-C). */
+  Interrupted: 130,
+} as const;
+
+/** One of the values of {@link ExitCode}. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A command-line usage problem detected by the CLI itself (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The user interrupted the command (exit code 130). */
+export class InterruptedError extends Error {
+  constructor(message = "Interrupted") {
+    super(message);
+    this.name = "InterruptedError";
+  }
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  if (error instanceof UsageError) return ExitCode.Usage;
+  if (error instanceof InterruptedError || error instanceof APIUserAbortError) return ExitCode.Interrupted;
+  if (error instanceof ModelNotSupportedError || error instanceof InvalidArgumentError) return ExitCode.Usage;
+  if (error instanceof AuthenticationError) return ExitCode.Authentication;
+  if (error instanceof ServerError) return ExitCode.Network;
+  if (error instanceof APIError) {
+    const status = error.status ?? 0;
+    if (status >= 400 && status < 500) return ExitCode.Rejected;
+    return ExitCode.Network;
+  }
+  if (
+    error instanceof APIConnectionError ||
+    error instanceof APITimeoutError ||
+    error instanceof StreamError
+  ) {
+    return ExitCode.Network;
+  }
+  return ExitCode.Unexpected;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}
+
+function ensurePeriod(text: string): string {
+  return /[.!?:]$/.test(text) ? text : `${text}.`;
+}
+
+/** What went wrong, in a user's words, and what to do about it. */
+function describe(error: unknown): { what: string; hint: string } {
+  if (error instanceof UsageError) return { what: error.message, hint: "Run with --help for usage." };
+  if (error instanceof InterruptedError || error instanceof APIUserAbortError) {
+    return { what: "Interrupted", hint: "" };
+  }
+  if (error instanceof ModelNotSupportedError) {
+    return {
+      what: `Unknown agent "${error.model}"`,
+      hint: `Valid agents: ${error.models.join(", ")} (see \`robocoders models\`).`,
+    };
+  }
+  if (error instanceof InvalidArgumentError)
+    return { what: error.message, hint: "Run with --help for usage." };
+  if (error instanceof AuthenticationError) {
+    return {
+      what: `Authentication failed: ${error.message}`,
+      hint: "Run `robocoders login` for a new token, or `robocoders login --token <jwt>` to use your own.",
+    };
+  }
+  if (error instanceof ValidationError) {
+    const details = error.issues.map((issue) => issue.msg).filter((msg) => msg !== "");
+    const message =
+      details.length > 0 && !details.every((d) => error.message.includes(d))
+        ? `${error.message} (${details.join("; ")})`
+        : error.message;
+    return {
+      what: `The service rejected the request (422): ${message}`,
+      hint: "Check the prompt, agent and session.",
+    };
+  }
+  if (error instanceof RateLimitError) {
+    const wait = error.retryAfterMs === undefined ? "" : ` after ${Math.ceil(error.retryAfterMs / 1000)} s`;
+    return { what: `Rate limited by the service: ${error.message}`, hint: `Try again${wait}.` };
+  }
+  if (error instanceof ServerError) {
+    return {
+      what: `The service failed (${error.status ?? "5xx"}): ${error.message}`,
+      hint: "Try again later.",
+    };
+  }
+  if (error instanceof APIError) {
+    const status = error.status ?? 0;
+    if (status === 404) {
+      return {
+        what: `Not found: ${error.message}`,
+        hint: "The session may have expired; run `robocoders session new` or pass --new-session.",
+      };
+    }
+    return { what: `The service rejected the request (${status}): ${error.message}`, hint: "" };
+  }
+  if (error instanceof APITimeoutError) {
+    return { what: error.message, hint: "Raise --timeout or try again." };
+  }
+  if (error instanceof APIConnectionError) {
+    return {
+      what: `Could not reach the service: ${error.message}`,
+      hint: "Check your network, --base-url and --proxy.",
+    };
+  }
+  if (error instanceof StreamError) {
+    return { what: `The response stream broke off: ${error.message}`, hint: "Try again." };
+  }
+  if (error instanceof Error)
+    return { what: `Unexpected error: ${error.message}`, hint: "Run with --verbose for details." };
+  return { what: `Unexpected error: ${String(error)}`, hint: "Run with --verbose for details." };
+}
+
+/**
+ * The single line printed on stderr for an error: `robocoders: <what failed>. <what to do>`, without
+ * newlines, with tokens and Bearer credentials redacted (plus any `secrets` given).
+ */
+export function errorLine(error: unknown, secrets: Iterable<string> = []): string {
+  const { what, hint } = describe(error);
+  const text = hint === "" ? ensurePeriod(oneLine(what)) : `${ensurePeriod(oneLine(what))} ${hint}`;
+  return `robocoders: ${redact(text, secrets)}`;
+}

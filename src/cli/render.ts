@@ -1,0 +1,183 @@
+/**
+ * Rendering of chat events for a terminal: agent messages as text, every other action as one compact,
+ * coloured, recognisable line (the command, the file path and its size, never a wall of content).
+ * Pure: returns strings, writes nothing.
+ */
+import type { RobocodersEvent } from "../core/events.js";
+
+/** The colour functions the renderer uses (picocolors' `Colors` fits; identity functions disable colour). */
+export interface Palette {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  blue(text: string): string;
+  magenta(text: string): string;
+  cyan(text: string): string;
+}
+
+/** A palette without colours. */
+export const plainPalette: Palette = {
+  bold: (t) => t,
+  dim: (t) => t,
+  red: (t) => t,
+  green: (t) => t,
+  yellow: (t) => t,
+  blue: (t) => t,
+  magenta: (t) => t,
+  cyan: (t) => t,
+};
+
+/** Options of {@link renderEvent}. */
+export interface RenderOptions {
+  /** Colours. Default: none. */
+  palette?: Palette;
+  /** Width of the terminal; one-line summaries are cut to it. Default: 100. */
+  width?: number;
+  /** Show the agent's thoughts (dimmed) before its actions. Default: true. */
+  thoughts?: boolean;
+}
+
+/** A human-readable size: `512 B`, `1.2 KB`, `3.4 MB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** Cuts a single line to `width` characters, ending it with `…` when cut. */
+export function truncate(text: string, width: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= width) return text;
+  return `${chars.slice(0, Math.max(1, width - 1)).join("")}…`;
+}
+
+/** The first non-blank line of a text and how many more lines follow. */
+function firstLine(text: string): { line: string; more: number } {
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  while (lines.length > 0 && lines[lines.length - 1]?.trim() === "") lines.pop();
+  const index = lines.findIndex((l) => l.trim() !== "");
+  if (index < 0) return { line: "", more: 0 };
+  return { line: (lines[index] ?? "").trim(), more: lines.length - index - 1 };
+}
+
+function countLines(text: string): number {
+  if (text === "") return 0;
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines.length;
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+function withNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+/**
+ * The terminal rendering of one event: zero or more complete lines (each ending in `\n`), or `""` for
+ * events that are not worth showing (state changes, file observations already shown as actions).
+ */
+export function renderEvent(event: RobocodersEvent, options: RenderOptions = {}): string {
+  const c = options.palette ?? plainPalette;
+  const width = Math.max(20, options.width ?? 100);
+  const showThoughts = options.thoughts ?? true;
+  const line = (symbol: string, text: string, colour: (t: string) => string = (t) => t) =>
+    `${colour(symbol)} ${truncate(text, width - 2)}\n`;
+  const thought = (text: unknown) => {
+    const { line: first } = firstLine(str(text));
+    return showThoughts && first !== "" ? `${c.dim(truncate(first, width))}\n` : "";
+  };
+
+  if (event.kind === "action") {
+    if ("unknown" in event) {
+      const text = event.message !== "" ? event.message : JSON.stringify(event.args);
+      return line("•", `${event.action}: ${firstLine(text).line}`, c.dim);
+    }
+    switch (event.action) {
+      case "message": {
+        const text = event.args.content !== "" ? event.args.content : event.message;
+        return text === "" ? "" : withNewline(text);
+      }
+      case "run": {
+        const { line: cmd, more } = firstLine(event.args.command);
+        const suffix = more > 0 ? c.dim(` (+${more} lines)`) : "";
+        const bg = event.args.background === true ? c.dim(" (background)") : "";
+        return `${thought(event.args.thought)}${c.cyan("$")} ${c.bold(truncate(cmd, width - 2))}${suffix}${bg}\n`;
+      }
+      case "run_ipython": {
+        const { line: code, more } = firstLine(event.args.code);
+        const suffix = more > 0 ? c.dim(` (+${more} lines)`) : "";
+        return `${thought(event.args.thought)}${c.magenta(">>>")} ${truncate(code, width - 4)}${suffix}\n`;
+      }
+      case "write":
+      case "edit": {
+        const content = str(event.args.content);
+        const size =
+          content === ""
+            ? ""
+            : c.dim(` (${formatBytes(Buffer.byteLength(content, "utf8"))}, ${countLines(content)} lines)`);
+        const verb = event.action === "write" ? "write" : "edit";
+        return `${thought(event.args.thought)}${c.yellow("✎")} ${c.yellow(verb)} ${c.bold(event.args.path)}${size}\n`;
+      }
+      case "read":
+        return `${thought(event.args.thought)}${c.blue("◆")} ${c.blue("read")} ${c.bold(event.args.path)}\n`;
+      case "browse":
+        return `${thought(event.args.thought)}${c.blue("⇢")} ${c.blue("browse")} ${truncate(event.args.url, width - 9)}\n`;
+      case "browse_interactive": {
+        const { line: first } = firstLine(str(event.args.browser_actions));
+        return `${thought(event.args.thought)}${c.blue("⇢")} ${c.blue("browse")} ${truncate(first, width - 9)}\n`;
+      }
+      case "delegate": {
+        const task = firstLine(str(event.args.inputs.task)).line;
+        const text = task === "" ? event.args.agent : `${event.args.agent}: ${task}`;
+        return `${thought(event.args.thought)}${line("↳", `delegate to ${text}`, c.magenta)}`;
+      }
+      case "finish":
+      case "reject": {
+        const ok = event.action === "finish";
+        const detail = firstLine(event.args.thought !== "" ? event.args.thought : event.message).line;
+        const head = ok ? c.green("✔ finished") : c.red("✘ rejected");
+        return `${head}${detail === "" ? "" : ` ${c.dim(truncate(detail, width - 12))}`}\n`;
+      }
+    }
+    return "";
+  }
+
+  if (event.kind === "observation") {
+    if ("unknown" in event) return "";
+    switch (event.observation) {
+      case "run": {
+        const code = event.extras.exit_code;
+        const lines = countLines(event.content);
+        const output = lines > 0 ? `, ${lines} line${lines === 1 ? "" : "s"} of output` : "";
+        if (typeof code !== "number") return lines > 0 ? `${c.dim(`  ⎿ ${lines} lines of output`)}\n` : "";
+        const status = code === 0 ? c.dim(`  ⎿ exit 0${output}`) : c.red(`  ⎿ exit ${code}${output}`);
+        return `${status}\n`;
+      }
+      case "error": {
+        const text = firstLine(event.content !== "" ? event.content : event.message).line;
+        return line("✘", `error: ${text}`, c.red);
+      }
+      case "agent_state_changed":
+        return event.extras.agent_state === "error"
+          ? line("✘", "the agent stopped with an error", c.red)
+          : "";
+      default:
+        return "";
+    }
+  }
+
+  // Control frames.
+  if (event.message === "") return "";
+  return event.error ? line("✘", event.message, c.red) : line("•", event.message, c.dim);
+}
