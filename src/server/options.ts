@@ -1,0 +1,65 @@
+/**
+ * Options of the gateway: {@link GatewayOptions} for `createApp`, {@link ServerOptions} for `startServer`.
+ */
+import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
+import type { Logger, LogLevel } from "../core/logger.js";
+import type { ConversationCacheOptions } from "./affinity.js";
+
+/** The environment variable read when {@link GatewayOptions.apiKey} is not given. */
+export const API_KEY_ENV = "ROBOCODERS_SERVER_API_KEY";
+/** Default {@link GatewayOptions.maxBodyBytes}: 8 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Default {@link ServerOptions.host}. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** Default {@link ServerOptions.port}. */
+export const DEFAULT_PORT = 1337;
+/** Default {@link ServerOptions.shutdownGraceMs}: 10 s. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** Options of `createApp`. */
+export interface GatewayOptions {
+  /**
+   * A ready client to talk to the Robocoders API. The gateway does not close a client it was given.
+   * Default: a new `Robocoders` client built from {@link clientOptions}, closed by `app.close()`.
+   */
+  client?: RobocodersClient;
+  /** Options of the client the gateway builds when {@link client} is not given. Default: `{}` (environment). */
+  clientOptions?: RobocodersOptions;
+  /**
+   * The key callers must present as `Authorization: Bearer <key>` or `x-api-key: <key>` on `/v1/*`;
+   * `false` or `""` turns the check off. Default: `ROBOCODERS_SERVER_API_KEY`, else no check.
+   */
+  apiKey?: string | false;
+  /** Largest accepted request body, in bytes; larger bodies get 413. Default: 8 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * Conversation affinity: how many conversations are remembered and for how long;
+   * `false` turns affinity off (every request starts a new session unless one is pinned).
+   * Default: 1000 conversations, 1 hour after their last turn.
+   */
+  affinity?: ConversationCacheOptions | false;
+  /** Where request logs go. Default: a logger writing to stderr. */
+  logger?: Logger;
+  /** Minimum level logged; each request is logged at `info`. Default: `info`. */
+  logLevel?: LogLevel;
+}
+
+/** Options of `startServer`: those of `createApp`, plus where to listen and how to stop. */
+export interface ServerOptions extends GatewayOptions {
+  /** Interface to bind. Default: `127.0.0.1`. */
+  host?: string;
+  /** Port to bind; `0` picks a free one. Default: 1337. */
+  port?: number;
+  /**
+   * Allow binding a non-loopback address without an API key. Default: false (such a bind throws
+   * `InsecureBindError`).
+   */
+  force?: boolean;
+  /**
+   * Install SIGTERM and SIGINT handlers that shut the server down gracefully (see `close`) and then
+   * remove themselves. Default: false.
+   */
+  handleSignals?: boolean;
+  /** How long running requests may go on after a shutdown began, in ms. Default: 10 000. */
+  shutdownGraceMs?: number;
+}
