@@ -1,0 +1,453 @@
+/**
+ * The gateway as a fetch handler: a Hono app serving the OpenAI chat-completions API on top of a
+ * {@link RobocodersClient}.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { Robocoders } from "../client/robocoders.js";
+import type { ChatStream, RobocodersClient } from "../client/types.js";
+import { NotFoundError } from "../core/errors.js";
+import { type RobocodersEvent, referenceText } from "../core/events.js";
+import { createStderrLogger, leveledLogger } from "../core/logger.js";
+import { formatPrompt } from "../provider/format-prompt.js";
+import { ConversationCache, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
+import { parseChatRequest } from "./chat-request.js";
+import {
+  type CompletionMeta,
+  chatCompletion,
+  chatCompletionChunk,
+  completionId,
+  SSE_DONE,
+  sseData,
+  sseError,
+  usageChunk,
+  usageOf,
+} from "./completion.js";
+import { modelList, modelObject, resolveModel } from "./models.js";
+import { GatewayError, invalidRequest, toGatewayError } from "./openai-error.js";
+import { API_KEY_ENV, DEFAULT_MAX_BODY_BYTES, type GatewayOptions } from "./options.js";
+
+/** The header that pins a session (request) and names the session used (response). */
+export const SESSION_HEADER = "X-Robocoders-Session";
+
+/** What a request log record holds besides method, path, status and duration. */
+interface RequestInfo {
+  /** `performance.now()` when the request arrived. */
+  started: number;
+  model?: string;
+  session?: string;
+  stream?: boolean;
+  /** Set when the handler logs the request itself (streams are logged when they end). */
+  deferred?: boolean;
+}
+
+type Env = { Variables: { info: RequestInfo } };
+
+const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function errorResponse(error: GatewayError): Response {
+  return new Response(JSON.stringify(error.toJSON()), {
+    status: error.status,
+    headers: { "content-type": "application/json; charset=utf-8", ...error.headers },
+  });
+}
+
+/** The gateway: a Hono app (`fetch`, `request`) with shutdown and the state it keeps. */
+export class GatewayApp extends Hono<Env> {
+  /** The client that talks to the Robocoders API. */
+  readonly client: RobocodersClient;
+  /** The conversation → session map; `undefined` when affinity is off. */
+  readonly conversations: ConversationCache | undefined;
+  private readonly ownsClient: boolean;
+  private readonly running = new Set<AbortController>();
+  private readonly idleWaiters = new Set<() => void>();
+  private draining = false;
+
+  /** @internal Use {@link createApp}. */
+  constructor(client: RobocodersClient, ownsClient: boolean, conversations: ConversationCache | undefined) {
+    super();
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.conversations = conversations;
+  }
+
+  /** Number of chat completions being answered. */
+  get activeRequests(): number {
+    return this.running.size;
+  }
+
+  /** Whether {@link drain} was called: new chat completions get 503. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** @internal Registers a running chat completion; returns its unregister function. */
+  track(controller: AbortController): () => void {
+    this.running.add(controller);
+    return () => {
+      this.running.delete(controller);
+      if (this.running.size === 0) for (const wake of this.idleWaiters) wake();
+    };
+  }
+
+  /**
+   * Stops taking chat completions (503 `shutting_down`), waits up to `graceMs` for the running ones to
+   * finish, then cancels the rest (their streams end with an error event).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    if (this.running.size > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.idleWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, graceMs));
+        this.idleWaiters.add(done);
+      });
+    }
+    for (const controller of this.running) controller.abort(new Error("The gateway is shutting down"));
+  }
+
+  /** Drains (no grace) and closes the client if the gateway created it. */
+  async close(): Promise<void> {
+    await this.drain(0);
+    if (this.ownsClient) await this.client.close();
+  }
+}
+
+/**
+ * Builds the gateway app:
+ * - `GET /health` → `{"status": "ok"}` (no API key needed);
+ * - `GET /v1/models`, `GET /v1/models/{id}`;
+ * - `POST /v1/chat/completions` (streaming and not), with conversation affinity.
+ *
+ * Errors are OpenAI error objects. See the README section "gateway" for the error table.
+ */
+export function createApp(options: GatewayOptions = {}): GatewayApp {
+  const client = options.client ?? new Robocoders(options.clientOptions ?? {});
+  const conversations =
+    options.affinity === false ? undefined : new ConversationCache(options.affinity ?? {});
+  const apiKey = options.apiKey === undefined ? process.env[API_KEY_ENV] : options.apiKey;
+  const keyDigest = apiKey === false || apiKey === undefined || apiKey === "" ? undefined : digest(apiKey);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const secrets = typeof apiKey === "string" && apiKey !== "" ? [apiKey] : [];
+  const logger = leveledLogger(
+    options.logger ?? createStderrLogger(),
+    options.logLevel ?? "info",
+    () => secrets,
+  );
+
+  const app = new GatewayApp(client, options.client === undefined, conversations);
+
+  const logRequest = (c: Context<Env>, status: number, info: RequestInfo) => {
+    const fields: Record<string, unknown> = {
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      durationMs: Math.round(performance.now() - info.started),
+    };
+    if (info.model !== undefined) fields.model = info.model;
+    if (info.session !== undefined) fields.session = info.session;
+    if (info.stream !== undefined) fields.stream = info.stream;
+    logger.info(`${c.req.method} ${c.req.path} ${status}`, fields);
+  };
+
+  app.use("*", async (c, next) => {
+    const info: RequestInfo = { started: performance.now() };
+    c.set("info", info);
+    await next();
+    // Streams are logged when they end, by the chat handler.
+    if (info.deferred !== true) logRequest(c, c.res.status, info);
+  });
+
+  app.use("/v1/*", async (c, next) => {
+    if (keyDigest === undefined) return next();
+    const authorization = c.req.header("authorization");
+    const bearer =
+      authorization !== undefined ? /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] : undefined;
+    const presented = bearer ?? c.req.header("x-api-key");
+    if (presented === undefined || presented === "") {
+      return errorResponse(
+        new GatewayError(
+          401,
+          "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+          {
+            type: "authentication_error",
+            code: "missing_api_key",
+          },
+        ),
+      );
+    }
+    if (!timingSafeEqual(digest(presented), keyDigest)) {
+      return errorResponse(
+        new GatewayError(403, "Invalid API key", { type: "permission_error", code: "invalid_api_key" }),
+      );
+    }
+    return next();
+  });
+
+  app.get("/health", (c) => c.json({ status: app.isDraining ? "draining" : "ok" }));
+
+  app.get("/v1/models", (c) => c.json(modelList()));
+  app.get("/v1/models/:id{.+}", (c) => {
+    try {
+      return c.json(modelObject(resolveModel(c.req.param("id"))));
+    } catch (error) {
+      return errorResponse(toGatewayError(error));
+    }
+  });
+
+  app.post(
+    "/v1/chat/completions",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () =>
+        errorResponse(
+          new GatewayError(413, `The request body is larger than ${maxBodyBytes} bytes`, {
+            type: "invalid_request_error",
+            code: "request_too_large",
+          }),
+        ),
+    }),
+    async (c) => {
+      const info = c.get("info");
+      try {
+        return await chatCompletions(c, info);
+      } catch (error) {
+        return errorResponse(
+          toGatewayError(error, { pinnedSession: c.req.header(SESSION_HEADER) !== undefined }),
+        );
+      }
+    },
+  );
+
+  app.all("/v1/chat/completions", () => methodNotAllowed("POST"));
+  app.all("/v1/models", () => methodNotAllowed("GET"));
+  app.all("/health", () => methodNotAllowed("GET"));
+
+  app.notFound((c) =>
+    errorResponse(
+      new GatewayError(404, `Unknown endpoint: ${c.req.method} ${c.req.path}`, {
+        type: "invalid_request_error",
+        code: "unknown_url",
+      }),
+    ),
+  );
+  app.onError((error) => {
+    logger.error("request failed", { error: error instanceof Error ? error.message : String(error) });
+    return errorResponse(toGatewayError(error));
+  });
+
+  async function chatCompletions(c: Context<Env>, info: RequestInfo): Promise<Response> {
+    if (app.isDraining) {
+      throw new GatewayError(503, "The gateway is shutting down", {
+        type: "server_error",
+        code: "shutting_down",
+      });
+    }
+    const raw = await c.req.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw invalidRequest(`The request body is not valid JSON: ${detail}`, null, "invalid_json");
+    }
+    const request = parseChatRequest(body);
+    info.stream = request.stream;
+    info.model = request.model;
+    const agent = resolveModel(request.model);
+    info.model = agent;
+
+    const pinned = c.req.header(SESSION_HEADER);
+    if (pinned !== undefined && !SESSION_PATTERN.test(pinned)) {
+      throw invalidRequest(
+        `${SESSION_HEADER} must be 1-128 characters of letters, digits, '.', '_', ':' or '-'`,
+        SESSION_HEADER,
+        "invalid_session",
+      );
+    }
+    const turn: TurnInput = { agent, user: request.user, messages: request.messages, pinnedSid: pinned };
+    let plan =
+      conversations === undefined
+        ? { sid: pinned, prompt: formatPrompt(request.messages), continued: false }
+        : planTurn(conversations, turn);
+
+    const controller = new AbortController();
+    /** Maps an error of this call; a cancellation by {@link GatewayApp.drain} reads as a shutdown. */
+    const mapError = (error: unknown): GatewayError =>
+      controller.signal.aborted && !requestSignal.aborted && app.isDraining
+        ? new GatewayError(503, "The gateway is shutting down", {
+            type: "server_error",
+            code: "shutting_down",
+          })
+        : toGatewayError(error, { pinnedSession: pinned !== undefined });
+    const requestSignal = c.req.raw.signal;
+    const onRequestAbort = () => controller.abort(new Error("The client closed the connection"));
+    requestSignal.addEventListener("abort", onRequestAbort, { once: true });
+    const untrack = app.track(controller);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      requestSignal.removeEventListener("abort", onRequestAbort);
+      untrack();
+    };
+
+    const open = async (): Promise<{
+      stream: ChatStream;
+      iterator: AsyncIterator<RobocodersEvent>;
+      first: IteratorResult<RobocodersEvent>;
+    }> => {
+      const stream = client.chat(plan.prompt, {
+        agent,
+        signal: controller.signal,
+        ...(plan.sid === undefined ? { newSession: true } : { sid: plan.sid }),
+      });
+      const iterator = stream[Symbol.asyncIterator]();
+      return { stream, iterator, first: await iterator.next() };
+    };
+
+    let opened: Awaited<ReturnType<typeof open>>;
+    try {
+      try {
+        opened = await open();
+      } catch (error) {
+        // A remembered session the service no longer knows: start over with the whole history.
+        if (
+          !(error instanceof NotFoundError && plan.continued && pinned === undefined) ||
+          controller.signal.aborted
+        ) {
+          throw error;
+        }
+        plan = { sid: undefined, prompt: formatPrompt(request.messages), continued: false };
+        opened = await open();
+      }
+    } catch (error) {
+      release();
+      info.session = plan.sid;
+      throw mapError(error);
+    }
+
+    const { stream, iterator, first } = opened;
+    const sidOf = () => stream.sid ?? plan.sid;
+    const meta: CompletionMeta = { id: completionId(), created: Math.floor(Date.now() / 1000), model: agent };
+    const headers: Record<string, string> = {};
+    const remember = (answer: string) => {
+      const sid = sidOf();
+      info.session = sid;
+      if (sid !== undefined && conversations !== undefined) rememberTurn(conversations, turn, sid, answer);
+    };
+
+    if (!request.stream) {
+      let text = "";
+      try {
+        let result = first;
+        while (result.done !== true) {
+          text += referenceText(result.value.raw) ?? "";
+          result = await iterator.next();
+        }
+      } catch (error) {
+        info.session = sidOf();
+        throw mapError(error);
+      } finally {
+        release();
+      }
+      remember(text);
+      const sid = sidOf();
+      if (sid !== undefined) headers[SESSION_HEADER] = sid;
+      return c.json(chatCompletion(meta, text, usageOf(plan.prompt, text)), 200, headers);
+    }
+
+    // Streaming: the first event arrived, so the status is final from here on.
+    info.deferred = true;
+    info.session = sidOf();
+    const sid = sidOf();
+    if (sid !== undefined) headers[SESSION_HEADER] = sid;
+    const encoder = new TextEncoder();
+    let text = "";
+    let pending: IteratorResult<RobocodersEvent> | undefined = first;
+    let finished = false;
+    let cancelled = false;
+    const finish = (status: number) => {
+      if (finished) return;
+      finished = true;
+      release();
+      logRequest(c, status, info);
+    };
+
+    const sse = new ReadableStream<Uint8Array>({
+      start(out) {
+        out.enqueue(encoder.encode(sseData(chatCompletionChunk(meta, { role: "assistant", content: "" }))));
+      },
+      async pull(out) {
+        try {
+          for (;;) {
+            const result = pending ?? (await iterator.next());
+            pending = undefined;
+            if (result.done === true) {
+              remember(text);
+              let tail = sseData(chatCompletionChunk(meta, {}, "stop"));
+              if (request.includeUsage) tail += sseData(usageChunk(meta, usageOf(plan.prompt, text)));
+              out.enqueue(encoder.encode(tail + SSE_DONE));
+              out.close();
+              finish(200);
+              return;
+            }
+            const delta = referenceText(result.value.raw);
+            if (delta !== undefined && delta !== "") {
+              text += delta;
+              out.enqueue(encoder.encode(sseData(chatCompletionChunk(meta, { content: delta }))));
+              return;
+            }
+          }
+        } catch (error) {
+          const clientLeft = cancelled || requestSignal.aborted;
+          if (!clientLeft) {
+            const mapped = mapError(error);
+            logger.warn("stream failed after it began", { status: mapped.status, code: mapped.code });
+            out.enqueue(encoder.encode(sseError(mapped.toJSON().error) + SSE_DONE));
+            out.close();
+          }
+          finish(clientLeft ? 499 : 200);
+        }
+      },
+      async cancel() {
+        cancelled = true;
+        controller.abort(new Error("The client closed the connection"));
+        finish(499);
+        await iterator.return?.();
+      },
+    });
+
+    return new Response(sse, {
+      status: 200,
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+        ...headers,
+      },
+    });
+  }
+
+  return app;
+}
+
+function methodNotAllowed(allow: string): Response {
+  const error = new GatewayError(405, `Method not allowed; use ${allow}`, {
+    type: "invalid_request_error",
+    code: "method_not_allowed",
+  });
+  const response = errorResponse(error);
+  response.headers.set("allow", allow);
+  return response;
+}

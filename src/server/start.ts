@@ -1,0 +1,102 @@
+/**
+ * Running the gateway on a Node HTTP server: binding, the loopback safety check and graceful shutdown.
+ */
+import { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
+import { InvalidArgumentError } from "../core/errors.js";
+import { createApp, type GatewayApp } from "./app.js";
+import { InsecureBindError, isLoopbackHost } from "./bind.js";
+import {
+  API_KEY_ENV,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  type ServerOptions,
+} from "./options.js";
+
+/** A running gateway. */
+export interface RunningServer {
+  /** The base URL, e.g. `http://127.0.0.1:1337` (the OpenAI base URL is this plus `/v1`). */
+  readonly url: string;
+  /** The bound host. */
+  readonly host: string;
+  /** The bound port (the real one when `port: 0` was asked). */
+  readonly port: number;
+  /** The app serving the requests. */
+  readonly app: GatewayApp;
+  /**
+   * Shuts down gracefully: stops accepting connections, lets running requests (streams included) finish
+   * for up to `graceMs` (default: the `shutdownGraceMs` option, 10 s), cancels the rest, closes every
+   * connection and the client the gateway created. Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the gateway: `createApp(options)` on a Node HTTP server bound to `host:port`.
+ * @throws InsecureBindError for a non-loopback host without API key and without `force`.
+ * @throws InvalidArgumentError for an invalid port.
+ * @throws the listen error (e.g. `EADDRINUSE`) when the port cannot be bound.
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError(`port must be an integer between 0 and 65535, got ${port}`);
+  }
+  const apiKey = options.apiKey === undefined ? (process.env[API_KEY_ENV] ?? false) : options.apiKey;
+  if (!isLoopbackHost(host) && (apiKey === false || apiKey === "") && options.force !== true) {
+    throw new InsecureBindError(host);
+  }
+  const graceDefault = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+
+  const app = createApp({ ...options, apiKey });
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  if (!(server instanceof Server)) throw new Error("Expected an HTTP/1 server from @hono/node-server");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = server.address();
+  if (address === null || typeof address === "string")
+    throw new Error("The server is not bound to a TCP port");
+  const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = graceDefault): Promise<void> => {
+    closing ??= (async () => {
+      removeSignalHandlers();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await app.drain(graceMs);
+      // Cancelled streams write their final error event; then every connection goes.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    })();
+    return closing;
+  };
+
+  const onSignal = () => {
+    void close();
+  };
+  const removeSignalHandlers = () => {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  };
+  if (options.handleSignals === true) {
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+
+  return { url: `http://${urlHost}:${address.port}`, host: address.address, port: address.port, app, close };
+}
