@@ -6,7 +6,7 @@
  * change the result. Each complete line is then decoded as UTF-8 and parsed once.
  */
 
-import { RobocodersError, StreamError } from "./errors.js";
+import { InvalidArgumentError, RobocodersError, StreamError } from "./errors.js";
 import type { RawEvent } from "./events.js";
 import { parsePythonJson } from "./pyjson.js";
 
@@ -176,7 +176,7 @@ export async function* decodeEventStream(
   options: DecodeOptions = {},
 ): AsyncGenerator<RawEvent> {
   const limit = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  if (!(limit > 0)) throw new RangeError(`maxLineBytes must be positive, got ${limit}`);
+  if (!(limit > 0)) throw new InvalidArgumentError(`maxLineBytes must be a positive number, got ${limit}`);
   const { onSkip } = options;
   const splitter = new LineSplitter();
   let delivered = 0;
@@ -215,7 +215,10 @@ export async function* decodeEventStream(
   if (last !== undefined) {
     if (last.length > limit) throw lineTooLong(limit, delivered);
     const event = decodeEventLine(last, onSkip);
-    if (event !== undefined) yield event;
+    if (event !== undefined) {
+      delivered++;
+      yield event;
+    }
   }
 }
 
