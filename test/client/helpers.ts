@@ -1,0 +1,123 @@
+/**
+ * Shared fixtures of the client tests: an emulator on 127.0.0.1, temporary cache folders, a recording
+ * logger, and clients with short retry delays.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Robocoders } from "../../src/client/index.js";
+import type { RobocodersOptions } from "../../src/client/types.js";
+import type { Logger } from "../../src/core/logger.js";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+
+/** A log record captured by {@link recordingLogger}. */
+export interface LogRecord {
+  level: string;
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+/** A logger that keeps every record. */
+export function recordingLogger(): Logger & { records: LogRecord[]; text(): string } {
+  const records: LogRecord[] = [];
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    records.push({ level, message, fields });
+  };
+  return {
+    records,
+    text: () => JSON.stringify(records),
+    error: push("error"),
+    warn: push("warn"),
+    info: push("info"),
+    debug: push("debug"),
+  };
+}
+
+/** Environment variables the client reads; cleared for every test so the host's settings never leak in. */
+export const CLIENT_ENV = [
+  "ROBOCODERS_BASE_URL",
+  "ROBOCODERS_ACCESS_TOKEN",
+  "ROBOCODERS_CACHE_DIR",
+  "ROBOCODERS_PROXY",
+  "ROBOCODERS_LOG",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+] as const;
+
+/** Clears {@link CLIENT_ENV}; returns a function restoring it. */
+export function isolateEnv(): () => void {
+  const saved = new Map<string, string | undefined>();
+  for (const name of CLIENT_ENV) {
+    saved.set(name, process.env[name]);
+    delete process.env[name];
+  }
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+/** One test's world: an emulator, a temp folder, and the clients to close. */
+export interface World {
+  emulator: Emulator;
+  dir: string;
+  cacheDir: string;
+  client(options?: RobocodersOptions): Robocoders;
+  close(): Promise<void>;
+}
+
+/** Starts an emulator and makes a temporary cache folder. */
+export async function world(options: EmulatorOptions = {}): Promise<World> {
+  const emulator = await startEmulator(options);
+  const dir = await mkdtemp(join(tmpdir(), "robocoders-test-"));
+  const cacheDir = join(dir, "cache");
+  const clients: Robocoders[] = [];
+  return {
+    emulator,
+    dir,
+    cacheDir,
+    client(clientOptions: RobocodersOptions = {}) {
+      const client = new Robocoders({ baseURL: emulator.url, cacheDir, retryDelay: 10, ...clientOptions });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.close()));
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the reference client yields for the chat records from `from` on: the text of every line, joined. */
+export function referenceOutput(emulator: Emulator, from = 0): string {
+  return emulator.chats
+    .slice(from)
+    .flatMap((record) => record.lines.map((line) => line.text))
+    .join("");
+}
+
+/** Polls `check` until it holds (the emulator notices aborts asynchronously). */
+export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Catches the rejection of `promise` (fails when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
