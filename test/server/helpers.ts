@@ -1,0 +1,111 @@
+/**
+ * Shared fixtures of the gateway's end-to-end tests: an emulator, a client with a temp cache, a gateway.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Robocoders } from "../../src/client/robocoders.js";
+import type { RobocodersOptions } from "../../src/client/types.js";
+import type { Logger } from "../../src/core/logger.js";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import {
+  type OpenAIErrorObject,
+  type RunningServer,
+  type ServerOptions,
+  startServer,
+} from "../../src/server/index.js";
+
+/** A logger that keeps its records. */
+export interface MemoryLogger extends Logger {
+  records: Array<{ level: string; message: string; fields: Record<string, unknown> | undefined }>;
+}
+
+export function memoryLogger(): MemoryLogger {
+  const records: MemoryLogger["records"] = [];
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    records.push({ level, message, fields });
+  };
+  return { records, error: push("error"), warn: push("warn"), info: push("info"), debug: push("debug") };
+}
+
+/** An emulator, a client on it (temp cache, no retries, no continues) and a gateway in front. */
+export interface Stack {
+  emulator: Emulator;
+  client: Robocoders;
+  server: RunningServer;
+  logger: MemoryLogger;
+  /** `${server.url}/v1` */
+  baseURL: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  options: { emulator?: EmulatorOptions; client?: RobocodersOptions; server?: ServerOptions } = {},
+): Promise<Stack> {
+  const emulator = await startEmulator({ port: 0, ...options.emulator });
+  const cacheDir = await mkdtemp(join(tmpdir(), "robocoders-gateway-"));
+  const client = new Robocoders({
+    baseURL: emulator.url,
+    cacheDir,
+    maxRetries: 0,
+    maxContinues: 0,
+    logLevel: "off",
+    ...options.client,
+  });
+  const logger = memoryLogger();
+  const server = await startServer({ port: 0, apiKey: false, client, logger, ...options.server });
+  return {
+    emulator,
+    client,
+    server,
+    logger,
+    baseURL: `${server.url}/v1`,
+    async close() {
+      await server.close(0);
+      await client.close();
+      await emulator.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a faithful client delivers for the `/chat` responses of a session: the texts of its events. */
+export function emulatorText(emulator: Emulator, sid: string | null | undefined): string {
+  if (sid === null || sid === undefined) throw new Error("no session id");
+  const records = emulator.chats.filter((record) => record.sid === sid);
+  if (records.length === 0) throw new Error(`the emulator saw no chat for ${sid}`);
+  return records.flatMap((record) => record.texts).join("");
+}
+
+/** Polls `check` every 10 ms until it holds or `ms` passed. */
+export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+/** The `error` object of an OpenAI error response; throws when the body does not have that shape. */
+export async function errorOf(response: Response): Promise<OpenAIErrorObject> {
+  const body: unknown = await response.json();
+  if (typeof body === "object" && body !== null && "error" in body) {
+    const error: unknown = body.error;
+    if (
+      typeof error === "object" &&
+      error !== null &&
+      "message" in error &&
+      typeof error.message === "string" &&
+      "type" in error &&
+      typeof error.type === "string" &&
+      "param" in error &&
+      (error.param === null || typeof error.param === "string") &&
+      "code" in error &&
+      (error.code === null || typeof error.code === "string")
+    ) {
+      return { message: error.message, type: error.type, param: error.param, code: error.code };
+    }
+  }
+  throw new Error(`not an OpenAI error body: ${JSON.stringify(body)}`);
+}
