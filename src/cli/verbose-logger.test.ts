@@ -39,6 +39,12 @@ describe("formatLogRecord", () => {
     );
   });
 
+  it("prints retries as one readable line", () => {
+    expect(
+      formatLogRecord("debug", "retrying", { code: "server_error", status: 503, retry: 1, delayMs: 389.2 }),
+    ).toBe("robocoders debug ↻ retry 1 in 389 ms after server_error 503");
+  });
+
   it("redacts tokens in messages and fields", () => {
     const line = formatLogRecord("debug", `auth with Bearer ${JWT}`, {
       method: "GET",

@@ -41,6 +41,14 @@ export function formatLogRecord(
     const note = text !== "" && !/^(request|response|http)\b/i.test(text) ? ` ${palette.dim(text)}` : "";
     return `robocoders ${tag} ${parts.join(" ")}${extra}${note}`;
   }
+  if (text === "retrying" && typeof safe.retry === "number") {
+    const wait = typeof safe.delayMs === "number" ? ` in ${Math.round(safe.delayMs)} ms` : "";
+    const cause = [safe.code, safe.status]
+      .filter((v) => v !== undefined)
+      .map(scalar)
+      .join(" ");
+    return `robocoders ${tag} ${palette.yellow("↻")} retry ${safe.retry}${wait}${cause === "" ? "" : ` after ${cause}`}`;
+  }
   const extra = Object.keys(safe).length > 0 ? ` ${palette.dim(JSON.stringify(safe))}` : "";
   return `robocoders ${tag} ${text}${extra}`;
 }

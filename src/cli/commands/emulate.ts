@@ -1,0 +1,54 @@
+/** `robocoders emulate`: runs the API emulator until Ctrl-C or SIGTERM. */
+import type { CliIO, GlobalOptions } from "../context.js";
+import { paletteFor } from "../context.js";
+
+/** Options of `robocoders emulate`. */
+export interface EmulateOptions {
+  /** `--host <host>`. Default: `127.0.0.1`. */
+  host: string;
+  /** `--port <port>`. Default: 8787 (0 picks a free port). */
+  port: number;
+  /** `--verbose-events`: streams include observations and `agent_state_changed`. Default: false. */
+  verboseEvents?: boolean;
+  /** `--latency <ms>`: pause between events. Default: 0. */
+  latency?: number;
+  /** `--fault <spec>`: instance-wide fault rules (repeatable). Default: none. */
+  fault?: string[];
+}
+
+/** Resolves when the process gets SIGINT or SIGTERM. */
+export function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(signal);
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}
+
+/** Runs `robocoders emulate`. */
+export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, io: CliIO): Promise<void> {
+  const { startEmulator } = await import("../../emulator/index.js");
+  const emulator = await startEmulator({
+    host: opts.host,
+    port: opts.port,
+    verbose: opts.verboseEvents === true,
+    latencyMs: opts.latency ?? 0,
+    ...(opts.fault !== undefined && opts.fault.length > 0 ? { faults: opts.fault } : {}),
+  });
+  const c = paletteFor(io.stderr, io.env, globals.color);
+  io.stdout.write(`${emulator.url}\n`);
+  io.stderr.write(
+    `${c.green("✔")} Robocoders emulator listening on ${c.bold(emulator.url)}\n` +
+      c.dim(`  Use it with: ROBOCODERS_BASE_URL=${emulator.url} robocoders chat "hello"\n`) +
+      c.dim("  Press Ctrl-C to stop.\n"),
+  );
+  await untilStopped();
+  await emulator.close();
+  io.stderr.write(c.dim("Emulator stopped.\n"));
+}

@@ -1,0 +1,248 @@
+/**
+ * The command tree of `robocoders`. Only commander, picocolors and small pure modules load here; every
+ * command loads what it needs (client, HTML parser, emulator, gateway) with `import()` when it runs, so
+ * `--help` and `--version` stay fast.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_AGENT } from "../client/types.js";
+import { redact } from "../core/logger.js";
+import type { CliIO, GlobalOptions } from "./context.js";
+import { processIO } from "./context.js";
+import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
+
+function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("Expected a positive number.");
+  return n;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError("Expected a whole number ≥ 0.");
+  }
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = parseCount(value);
+  if (n > 65_535) throw new InvalidArgumentError("Expected a port between 0 and 65535.");
+  return n;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Reads the package version from package.json (two folders up from this file, in `src/` and `dist/`). */
+export async function packageVersion(): Promise<string> {
+  const { readFileSync } = await import("node:fs");
+  const parsed: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  if (
+    typeof parsed === "object" &&
+    parsed !== null &&
+    "version" in parsed &&
+    typeof parsed.version === "string"
+  ) {
+    return parsed.version;
+  }
+  return "0.0.0";
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    unexpected error
+  2    usage error (bad flag or value, unknown agent)
+  3    authentication failed (run \`robocoders login\`)
+  4    request rejected by the service (404, 422, 429, other 4xx)
+  5    network, server (5xx), timeout or broken stream
+  130  interrupted (Ctrl-C)
+
+Environment:
+  ROBOCODERS_BASE_URL, ROBOCODERS_ACCESS_TOKEN, ROBOCODERS_CACHE_DIR, ROBOCODERS_PROXY,
+  HTTPS_PROXY/HTTP_PROXY/NO_PROXY, ROBOCODERS_LOG, NO_COLOR`;
+
+/** Builds the `robocoders` program. Actions write to `io` and throw on failure. */
+export function createProgram(io: CliIO, version: string): Command {
+  const program = new Command("robocoders");
+  program
+    .description("Chat with the Robocoders AI coding agents from a terminal or a pipe.")
+    .version(version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .option("--base-url <url>", "API base URL (default: $ROBOCODERS_BASE_URL or https://api.robocoders.ai)")
+    .option("--proxy <url>", "proxy for every request (default: $ROBOCODERS_PROXY, $HTTPS_PROXY)")
+    .option("--timeout <seconds>", "total time limit of one call (default: 600)", parsePositiveNumber)
+    .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
+    .option("--no-color", "disable colours (also: NO_COLOR=1)")
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .addHelpText("after", EXIT_CODES_HELP);
+
+  const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
+
+  program
+    .command("chat")
+    .description("send a prompt (arguments, else piped stdin) or start a conversation on a terminal")
+    .argument("[prompt...]", "the prompt; read from stdin when omitted and stdin is not a terminal")
+    .option("-a, --agent <name>", "agent or alias (see `robocoders models`)", DEFAULT_AGENT)
+    .option("--session <sid>", "talk in this session (default: the cached one)")
+    .option("--new-session", "start a fresh session")
+    .option("--json", "print one JSON object per event (the typed event, raw fields included)")
+    .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
+    .option("--no-continue", "never send `continue` automatically")
+    .addHelpText(
+      "after",
+      `
+Output: on a terminal, agent messages as text and actions (commands, files, delegations) as compact
+lines; otherwise exactly the provider's text, chunk by chunk. In a conversation: /new starts a fresh
+session, /exit or Ctrl-D leaves, Ctrl-C stops the current answer.
+
+Examples:
+  $ robocoders chat "Write a Python script that adds two numbers"
+  $ echo "Build a todo app in React" | robocoders chat -a FrontEndAgent > answer.txt
+  $ robocoders chat --json "hello" | jq -r .kind
+  $ robocoders chat          # interactive`,
+    )
+    .action(async (words: string[], opts, command: Command) => {
+      const { runChat } = await import("./commands/chat.js");
+      await runChat(words, opts, globals(command), io);
+    });
+
+  program
+    .command("models")
+    .description("list the agents, each with a one-line description")
+    .option("--json", "print a JSON array")
+    .action(async (opts, command: Command) => {
+      const { runModels } = await import("./commands/models.js");
+      runModels(opts, globals(command), io);
+    });
+
+  program
+    .command("login")
+    .description("store a token (checked to be an unexpired JWT) or fetch a new one from /auth")
+    .option("--token <jwt>", "the token to store; `-` reads it from stdin")
+    .action(async (opts, command: Command) => {
+      const { runLogin } = await import("./commands/account.js");
+      await runLogin(opts, globals(command), io);
+    });
+
+  program
+    .command("logout")
+    .description("remove the cached token and session")
+    .action(async (_opts, command: Command) => {
+      const { runLogout } = await import("./commands/account.js");
+      await runLogout(globals(command), io);
+    });
+
+  program
+    .command("status")
+    .description("show the cache file, the token's source and expiry (never the token), and the session")
+    .option("--json", "print a JSON object")
+    .action(async (opts, command: Command) => {
+      const { runStatus } = await import("./commands/account.js");
+      await runStatus(opts, globals(command), io);
+    });
+
+  const session = program.command("session").description("manage the cached session");
+  session
+    .command("new")
+    .description("create a new session, cache it, and print its id")
+    .action(async (_opts, command: Command) => {
+      const { runSessionNew } = await import("./commands/account.js");
+      await runSessionNew(globals(command), io);
+    });
+  session
+    .command("show")
+    .description("print the cached session id")
+    .option("--json", "print a JSON object")
+    .action(async (opts, command: Command) => {
+      const { runSessionShow } = await import("./commands/account.js");
+      await runSessionShow(opts, globals(command), io);
+    });
+
+  program
+    .command("get-code")
+    .description("add a GitHub user as collaborator on the session's code repository and print its URL")
+    .argument("<github-username>", "the GitHub user to invite")
+    .option("--session <sid>", "the session (default: the cached one)")
+    .option("--json", "print the JSON result")
+    .action(async (username: string, opts, command: Command) => {
+      const { runGetCode } = await import("./commands/account.js");
+      await runGetCode(username, opts, globals(command), io);
+    });
+
+  program
+    .command("emulate")
+    .description("run the offline emulator of the Robocoders API (prints its URL)")
+    .option("--host <host>", "interface to bind", "127.0.0.1")
+    .option("--port <port>", "port to bind (0: a free one)", parsePort, 8787)
+    .option("--verbose-events", "include observations and agent_state_changed events in streams")
+    .option("--latency <ms>", "pause between events, in ms", parseCount, 0)
+    .option(
+      "--fault <spec>",
+      "inject a fault on every request, e.g. 'status=503, count=1' (repeatable)",
+      collect,
+    )
+    .action(async (opts, command: Command) => {
+      const { runEmulate } = await import("./commands/emulate.js");
+      await runEmulate(opts, globals(command), io);
+    });
+
+  program
+    .command("serve")
+    .description("run the OpenAI-compatible gateway (prints its URL)")
+    .option("--host <host>", "interface to bind", "127.0.0.1")
+    .option("--port <port>", "port to bind (0: a free one)", parsePort, 1337)
+    .addOption(
+      new Option("--api-key <key>", "key callers must send as Bearer or x-api-key").env(
+        "ROBOCODERS_SERVER_API_KEY",
+      ),
+    )
+    .option("--force", "allow a non-loopback host without an API key")
+    .action(async (opts, command: Command) => {
+      const { runServe } = await import("./commands/serve.js");
+      await runServe(opts, globals(command), io);
+    });
+
+  program
+    .command("demo")
+    .description("run a whole conversation against the bundled emulator, offline")
+    .option("-a, --agent <name>", "agent or alias", DEFAULT_AGENT)
+    .option("--prompt <text>", "the first prompt")
+    .option("--latency <ms>", "pause between events, in ms (default: 40 on a terminal, else 0)", parseCount)
+    .action(async (opts, command: Command) => {
+      const { runDemo } = await import("./commands/demo.js");
+      await runDemo(opts, globals(command), io);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`) and returns the exit code. Errors become one line on stderr
+ * (plus the stack with `--verbose`); nothing is thrown.
+ */
+export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = createProgram(io, await packageVersion());
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    const code = exitCodeFor(error);
+    const line = errorLine(error);
+    io.stderr.write(`${line}\n`);
+    const verbose = argv.includes("--verbose");
+    if (verbose && code !== ExitCode.Interrupted && error instanceof Error && error.stack !== undefined) {
+      io.stderr.write(`${redact(error.stack)}\n`);
+    }
+    return code;
+  }
+}
