@@ -221,7 +221,7 @@ export function ruleEndpoints(rule: FaultRule): readonly EndpointName[] {
 }
 
 /** Merges fault sets; later ones win field by field. */
-export function mergeFaults(sets: readonly Faults[]): Faults {
+export function mergeFaults(sets: readonly (Faults | FaultRule)[]): Faults {
   const merged: Faults = {};
   for (const set of sets) {
     for (const [key, value] of Object.entries(set)) {

@@ -7,7 +7,7 @@
  *   lowercase `\uXXXX` escape, characters beyond the BMP as a surrogate pair (`\ud83d\ude00`);
  *   `\n`, `\r`, `\t`, `\b`, `\f`, `"` and `\\` use their short escapes;
  * - `allow_nan=True`: `NaN`, `Infinity` and `-Infinity` are written as bare literals (not valid JSON);
- * - integers as digits, floats with Python's `repr` (`1.5`, `3.0`, `1e-05`, `1e+16`);
+ * - safe integers as digits, other numbers with Python's float `repr` (`1.5`, `3.0`, `1e-05`, `1e+16`);
  * - object keys in insertion order.
  */
 
@@ -20,7 +20,10 @@ export class PyFloat {
   }
 }
 
-/** A value {@link pyDumps} can serialize. JS integers are Python `int`s, other numbers `float`s. */
+/**
+ * A value {@link pyDumps} can serialize. Safe integers are Python `int`s, other numbers `float`s
+ * (wrap a number in {@link PyFloat} to force a float such as `3.0`).
+ */
 export type PyValue =
   | null
   | boolean
@@ -89,7 +92,7 @@ export function pyFloatRepr(value: number): string {
 }
 
 function pyNumber(value: number): string {
-  if (Number.isInteger(value) && !Object.is(value, -0)) return BigInt(value).toString();
+  if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
   return pyFloatRepr(value);
 }
 

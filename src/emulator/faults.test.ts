@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import {
+  extractDirectives,
+  FaultSpecError,
+  faultNames,
+  mergeFaults,
+  parseFaultSpec,
+  parseSize,
+  ruleEndpoints,
+} from "./faults.js";
+
+describe("parseFaultSpec", () => {
+  it("parses every token", () => {
+    expect(
+      parseFaultSpec(
+        "status=429, retry-after=date; count=2 endpoint=auth+chat tag=x expired-token chunk=7 crlf split-crlf utf8 " +
+          "blank-lines no-final-newline malformed non-object nan control error-frame long-line=200KiB silence=5 " +
+          "slow-first-byte=6 slow-body=7 cut-mid-line=3 missing-final-chunk verbose",
+      ),
+    ).toEqual({
+      status: 429,
+      retryAfter: "date",
+      count: 2,
+      endpoint: ["auth", "chat"],
+      expiredToken: true,
+      chunking: { mode: "fixed", size: 7 },
+      crlf: true,
+      splitCrlf: true,
+      rawUtf8: true,
+      blankLines: true,
+      noFinalNewline: true,
+      malformedLines: true,
+      nonObjectLines: true,
+      nanLines: true,
+      controlFrames: true,
+      errorFrame: true,
+      longLineBytes: 200 * 1024,
+      silenceMs: 5,
+      firstByteDelayMs: 6,
+      bodyDelayMs: 7,
+      cutMidLine: 3,
+      missingFinalChunk: true,
+      verbose: true,
+    });
+  });
+
+  it("knows the chunk policies, bare statuses and defaults", () => {
+    expect(parseFaultSpec("chunk=lines").chunking).toEqual({ mode: "lines" });
+    expect(parseFaultSpec("chunk=whole").chunking).toEqual({ mode: "whole" });
+    expect(parseFaultSpec("chunk=split").chunking).toEqual({ mode: "split" });
+    expect(parseFaultSpec("chunk=random").chunking).toEqual({ mode: "random", seed: 1 });
+    expect(parseFaultSpec("chunk=random:42").chunking).toEqual({ mode: "random", seed: 42 });
+    expect(parseFaultSpec("503")).toEqual({ status: 503 });
+    expect(parseFaultSpec("long-line", 1234).longLineBytes).toBe(1234);
+    expect(parseFaultSpec("cut-mid-line").cutMidLine).toBe(true);
+    expect(parseFaultSpec("retry-after=30").retryAfter).toBe(30);
+    expect(parseFaultSpec("  ")).toEqual({});
+  });
+
+  it.each([
+    "bogus",
+    "status=418",
+    "status",
+    "chunk=0",
+    "chunk=zigzag",
+    "count=-1",
+    "silence=soon",
+    "endpoint=admin",
+    "long-line=5 parsecs",
+  ])("rejects %j with a clear error", (spec) => {
+    expect(() => parseFaultSpec(spec)).toThrow(FaultSpecError);
+  });
+
+  it("parses sizes", () => {
+    expect(parseSize("4MiB")).toBe(4 * 1024 * 1024);
+    expect(parseSize("1.5k")).toBe(1536);
+    expect(parseSize("2MB")).toBe(2_000_000);
+    expect(parseSize("100")).toBe(100);
+  });
+});
+
+describe("extractDirectives", () => {
+  it("removes fault and verbose directives from the prompt", () => {
+    expect(extractDirectives("fix it [[fault:chunk=1, crlf]] please [[verbose]] [[fault:nan]]")).toEqual({
+      specs: ["chunk=1, crlf", "nan"],
+      verbose: true,
+      prompt: "fix it please",
+    });
+    expect(extractDirectives("plain")).toEqual({ specs: [], verbose: false, prompt: "plain" });
+  });
+});
+
+describe("rule scope and merging", () => {
+  it("defaults the endpoints by kind of fault", () => {
+    expect(ruleEndpoints({ status: 503 })).toContain("auth");
+    expect(ruleEndpoints({ status: 503 })).toHaveLength(6);
+    expect(ruleEndpoints({ expiredToken: true })).toEqual(["auth"]);
+    expect(ruleEndpoints({ crlf: true })).toEqual(["chat"]);
+    expect(ruleEndpoints({ crlf: true, endpoint: "auth" })).toEqual(["auth"]);
+  });
+
+  it("merges later over earlier and names what it merged", () => {
+    const merged = mergeFaults([{ silenceMs: 1, crlf: true, count: 3 }, { silenceMs: 2 }]);
+    expect(merged).toEqual({ silenceMs: 2, crlf: true });
+    expect(faultNames({ ...merged, status: 500, chunking: { mode: "fixed", size: 1 } })).toEqual([
+      "status:500",
+      "chunk:fixed",
+      "crlf",
+      "silence",
+    ]);
+  });
+});
