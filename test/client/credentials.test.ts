@@ -78,7 +78,9 @@ describe("token from /auth and the cache", () => {
     expect(w.emulator.stats.requests.auth).toBe(1);
     const data = await readCache();
     expect(typeof data.access_token).toBe("string");
-    expect(logger.records.some((record) => record.level === "warn" && /cache/.test(record.message))).toBe(true);
+    expect(logger.records.some((record) => record.level === "warn" && /cache/.test(record.message))).toBe(
+      true,
+    );
     expect(logger.text()).not.toContain("SECRET-CONTENT");
   });
 
@@ -200,7 +202,9 @@ describe("an /auth page without a token", () => {
   it("is an AuthenticationError that says how to supply a token", async () => {
     server = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
-      res.end('<html><body><!-- <pre id="token">eyJfake.eyJfake.sig</pre> --><pre id="tokens">x</pre></body></html>');
+      res.end(
+        '<html><body><!-- <pre id="token">eyJfake.eyJfake.sig</pre> --><pre id="tokens">x</pre></body></html>',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
