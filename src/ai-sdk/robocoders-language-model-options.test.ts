@@ -52,7 +52,11 @@ describe("getUnsupportedSettingWarnings", () => {
   it("is silent for a plain call", () => {
     expect(getUnsupportedSettingWarnings(base)).toEqual([]);
     expect(
-      getUnsupportedSettingWarnings({ ...base, responseFormat: { type: "text" }, headers: { a: undefined } }),
+      getUnsupportedSettingWarnings({
+        ...base,
+        responseFormat: { type: "text" },
+        headers: { a: undefined, "User-Agent": "ai/6" },
+      }),
     ).toEqual([]);
   });
 

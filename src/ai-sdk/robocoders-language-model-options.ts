@@ -133,7 +133,8 @@ const SAMPLING_SETTINGS = [
 
 /**
  * Warnings for the call settings Robocoders cannot honour: sampling settings, stop sequences, tools and
- * tool choice, a JSON response format and extra HTTP headers. The call goes on without them.
+ * tool choice, a JSON response format and extra HTTP headers (other than the AI SDK's own `user-agent`). The
+ * call goes on without them.
  */
 export function getUnsupportedSettingWarnings(options: LanguageModelV3CallOptions): SharedV3Warning[] {
   const warnings: SharedV3Warning[] = [];
@@ -163,7 +164,11 @@ export function getUnsupportedSettingWarnings(options: LanguageModelV3CallOption
       details: "JSON response format is not supported; the agent answers in free text.",
     });
   }
-  if (options.headers !== undefined && Object.values(options.headers).some((value) => value !== undefined)) {
+  const headers = Object.entries(options.headers ?? {}).filter(
+    // The AI SDK itself adds a `user-agent` header to every call.
+    ([name, value]) => value !== undefined && name.toLowerCase() !== "user-agent",
+  );
+  if (headers.length > 0) {
     warnings.push({
       type: "unsupported",
       feature: "headers",

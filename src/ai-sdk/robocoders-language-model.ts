@@ -12,6 +12,7 @@ import type {
 import type { AgentName, ChatOptions, ChatStream, RobocodersClient } from "../client/types.js";
 import { eventTime, type RobocodersEvent } from "../core/events.js";
 import { convertToRobocodersPrompt } from "./convert-to-robocoders-prompt.js";
+import type { RobocodersActivity } from "./map-robocoders-event.js";
 import { RobocodersStreamMapper } from "./map-robocoders-stream.js";
 import { abortError, mapRobocodersError, type RobocodersCallContext } from "./robocoders-error.js";
 import {
@@ -26,6 +27,18 @@ export interface RobocodersLanguageModelConfig {
   provider: string;
   /** Returns the client (created on first use). */
   client: () => RobocodersClient;
+}
+
+/** The shape of `providerMetadata.robocoders` on results and `finish` parts. */
+export interface RobocodersProviderMetadata extends JSONObject {
+  /** The session the call ran in: pass it back as `providerOptions.robocoders.sid` to continue there. */
+  sid: string | undefined;
+  /** The agent that answered. */
+  agent: AgentName;
+  /** How many `/chat` requests the call made: 1 + automatic continues. */
+  turns: number;
+  /** Every event that is not agent talk: commands, file operations, delegations, browsing, observations. */
+  activity: RobocodersActivity[];
 }
 
 /** Robocoders reports no token counts. */
@@ -115,7 +128,7 @@ export class RobocodersLanguageModel implements LanguageModelV3 {
   }
 
   private metadata(started: StartedChat): SharedV3ProviderMetadata {
-    const robocoders: JSONObject = {
+    const robocoders: RobocodersProviderMetadata = {
       sid: started.stream.sid,
       agent: started.stream.agent,
       turns: started.stream.turns,
