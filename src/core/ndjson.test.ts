@@ -189,18 +189,27 @@ describe("decodeEventStream", () => {
     }
   });
 
-  it("is safe with a producer that reuses one buffer for every chunk", async () => {
+  it.each([
+    ["Uint8Array", new Uint8Array(7)],
+    ["Buffer", Buffer.alloc(7)],
+  ])("is safe with a producer that reuses one %s for every chunk", async (_kind, buffer) => {
     const input = bytes('{"n": 1}\n{"n": 2}\r\n{"long": "' + "x".repeat(100) + '"}\n{"n": 3}');
-    const buffer = new Uint8Array(7);
     async function* reusing(): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < input.length; i += buffer.length) {
         const part = input.subarray(i, i + buffer.length);
+        buffer.fill(0x20);
         buffer.set(part);
         yield buffer.subarray(0, part.length);
       }
     }
     const outcome = await decodeAll(reusing());
     expect(outcome.events).toEqual([{ n: 1 }, { n: 2 }, { long: "x".repeat(100) }, { n: 3 }]);
+  });
+
+  it("accepts chunks that are views into a larger buffer (Buffer and Uint8Array)", async () => {
+    const backing = Buffer.from('garbage\n{"a": 1}\n{"b": 2}\ngarbage');
+    const chunks = [backing.subarray(8, 15), new Uint8Array(backing.buffer, backing.byteOffset + 15, 10)];
+    expect((await decodeAll(body(chunks).stream)).events).toEqual([{ a: 1 }, { b: 2 }]);
   });
 
   it("decodes a line of several MiB arriving in small chunks", async () => {

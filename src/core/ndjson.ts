@@ -38,7 +38,7 @@ const CR = 0x0d;
  * Incremental byte line splitter used by {@link decodeEventStream} (exported for tests and benchmarks).
  *
  * Lines are split on `\n`; one trailing `\r` is removed. Lines that lie whole inside one pushed chunk are
- * returned as views (`subarray`) of that chunk, without copying; a line spread over several chunks is
+ * returned as views of that chunk's memory, without copying; a line spread over several chunks is
  * joined with a single copy when its `\n` arrives, so a long line in many small chunks costs O(n).
  * The unfinished tail of a chunk is copied, so callers may reuse their chunk buffers after `push`.
  */
@@ -54,21 +54,28 @@ export class LineSplitter {
   /** Adds a chunk and returns the lines it completes, in order, without their `\n` or `\r\n`. */
   push(chunk: Uint8Array): Uint8Array[] {
     const lines: Uint8Array[] = [];
+    const { buffer, byteOffset, length } = chunk;
+    // Buffer's indexOf is a native memchr; TypedArray.prototype.indexOf is many times slower.
+    const bytes = Buffer.from(buffer, byteOffset, length);
     let start = 0;
-    let newline = chunk.indexOf(LF);
+    let newline = bytes.indexOf(LF);
     if (newline !== -1 && this.pending > 0) {
-      lines.push(stripCR(this.join(chunk.subarray(0, newline))));
+      lines.push(stripCR(this.join(new Uint8Array(buffer, byteOffset, newline))));
       start = newline + 1;
-      newline = chunk.indexOf(LF, start);
+      newline = bytes.indexOf(LF, start);
     }
     while (newline !== -1) {
-      lines.push(stripCR(chunk.subarray(start, newline)));
+      // A plain Uint8Array view: Buffer#subarray is slow (species constructor) and would not be needed.
+      lines.push(stripCR(new Uint8Array(buffer, byteOffset + start, newline - start)));
       start = newline + 1;
-      newline = chunk.indexOf(LF, start);
+      newline = bytes.indexOf(LF, start);
     }
-    if (start < chunk.length) {
-      this.parts.push(chunk.slice(start));
-      this.pending += chunk.length - start;
+    if (start < length) {
+      // Copy the tail: the producer may reuse the chunk's memory (Buffer#slice would only make a view).
+      const tail = new Uint8Array(length - start);
+      tail.set(new Uint8Array(buffer, byteOffset + start, length - start));
+      this.parts.push(tail);
+      this.pending += tail.length;
     }
     return lines;
   }
@@ -102,7 +109,7 @@ export class LineSplitter {
 
 function stripCR(line: Uint8Array): Uint8Array {
   const last = line.length - 1;
-  return last >= 0 && line[last] === CR ? line.subarray(0, last) : line;
+  return last >= 0 && line[last] === CR ? new Uint8Array(line.buffer, line.byteOffset, last) : line;
 }
 
 /** True when the line holds only JSON whitespace (space, tab, CR), or nothing. */
