@@ -27,7 +27,12 @@ import {
 } from "./completion.js";
 import { modelList, modelObject, resolveModel } from "./models.js";
 import { GatewayError, invalidRequest, toGatewayError } from "./openai-error.js";
-import { API_KEY_ENV, DEFAULT_MAX_BODY_BYTES, type GatewayOptions } from "./options.js";
+import {
+  API_KEY_ENV,
+  DEFAULT_KEEP_ALIVE_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  type GatewayOptions,
+} from "./options.js";
 
 /** The header that pins a session (request) and names the session used (response). */
 export const SESSION_HEADER = "X-Robocoders-Session";
@@ -138,6 +143,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   const apiKey = options.apiKey === undefined ? process.env[API_KEY_ENV] : options.apiKey;
   const keyDigest = apiKey === false || apiKey === undefined || apiKey === "" ? undefined : digest(apiKey);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   const secrets = typeof apiKey === "string" && apiKey !== "" ? [apiKey] : [];
   const logger = leveledLogger(
     options.logger ?? createStderrLogger(),
@@ -374,7 +380,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     if (sid !== undefined) headers[SESSION_HEADER] = sid;
     const encoder = new TextEncoder();
     let text = "";
-    let pending: IteratorResult<RobocodersEvent> | undefined = first;
+    let next: Promise<IteratorResult<RobocodersEvent>> | undefined = Promise.resolve(first);
     let finished = false;
     let cancelled = false;
     const finish = (status: number) => {
@@ -391,8 +397,17 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
       async pull(out) {
         try {
           for (;;) {
-            const result = pending ?? (await iterator.next());
-            pending = undefined;
+            if (next === undefined) {
+              next = iterator.next();
+              // Handled below; this only keeps a failure between two pulls from counting as unhandled.
+              next.catch(() => undefined);
+            }
+            const result = await withKeepAlive(next, keepAliveMs);
+            if (result === KEEP_ALIVE) {
+              out.enqueue(encoder.encode(SSE_KEEP_ALIVE));
+              return;
+            }
+            next = undefined;
             if (result.done === true) {
               remember(text);
               let tail = sseData(chatCompletionChunk(meta, {}, "stop"));
@@ -440,6 +455,24 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   }
 
   return app;
+}
+
+const KEEP_ALIVE = Symbol("keep-alive");
+/** An SSE comment: ignored by clients, keeps proxies and idle timers from closing a silent stream. */
+const SSE_KEEP_ALIVE = ": keep-alive\n\n";
+
+/** The promise's value, or {@link KEEP_ALIVE} when it takes longer than `ms` (0: wait forever). */
+async function withKeepAlive<T>(promise: Promise<T>, ms: number): Promise<T | typeof KEEP_ALIVE> {
+  if (ms <= 0) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = new Promise<typeof KEEP_ALIVE>((resolve) => {
+    timer = setTimeout(() => resolve(KEEP_ALIVE), ms);
+  });
+  try {
+    return await Promise.race([promise, tick]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function methodNotAllowed(allow: string): Response {

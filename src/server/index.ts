@@ -27,6 +27,7 @@ export { GatewayError, type OpenAIErrorObject, toGatewayError } from "./openai-e
 export {
   API_KEY_ENV,
   DEFAULT_HOST,
+  DEFAULT_KEEP_ALIVE_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_GRACE_MS,

@@ -9,6 +9,8 @@ import type { ConversationCacheOptions } from "./affinity.js";
 export const API_KEY_ENV = "ROBOCODERS_SERVER_API_KEY";
 /** Default {@link GatewayOptions.maxBodyBytes}: 8 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Default {@link GatewayOptions.keepAliveMs}: 15 s. */
+export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 /** Default {@link ServerOptions.host}. */
 export const DEFAULT_HOST = "127.0.0.1";
 /** Default {@link ServerOptions.port}. */
@@ -38,6 +40,12 @@ export interface GatewayOptions {
    * Default: 1000 conversations, 1 hour after their last turn.
    */
   affinity?: ConversationCacheOptions | false;
+  /**
+   * While a stream waits for the agent (a command may run for minutes), an SSE comment `: keep-alive` is
+   * sent after this many ms of silence, so proxies and clients do not drop the connection; 0 disables.
+   * Default: 15 000.
+   */
+  keepAliveMs?: number;
   /** Where request logs go. Default: a logger writing to stderr. */
   logger?: Logger;
   /** Minimum level logged; each request is logged at `info`. Default: `info`. */
