@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { APICallError, NoSuchModelError } from "@ai-sdk/provider";
+import {
+  APICallError,
+  type LanguageModelV3CallOptions,
+  type LanguageModelV3StreamPart,
+  NoSuchModelError,
+} from "@ai-sdk/provider";
 import { generateText, streamText, type TextStreamPart, type ToolSet } from "ai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -191,6 +196,47 @@ describe("streamText", () => {
       parts.findIndex((part) => part.type === "error"),
     );
     expect(await result.finishReason).toBe("error");
+  });
+});
+
+describe("doStream", () => {
+  const callOptions = (text: string): LanguageModelV3CallOptions => ({
+    prompt: [{ role: "user", content: [{ type: "text", text }] }],
+  });
+
+  it("emits stream-start, response-metadata, text runs and finish in this order", async () => {
+    const model = provider("GeneralCodingAgent", { maxContinues: 0 });
+    const { stream, request } = await model.doStream(callOptions(TASK));
+    const parts: LanguageModelV3StreamPart[] = [];
+    for await (const part of stream) parts.push(part);
+    const sid = emulator.chats[0]?.sid;
+    expect(request?.body).toEqual({ sid, prompt: TASK, agent: "GeneralCodingAgent" });
+    expect(parts.map((part) => part.type)).toEqual([
+      "stream-start",
+      "response-metadata",
+      "text-start",
+      "text-delta",
+      "text-end",
+      "finish",
+    ]);
+    expect(parts[1]).toMatchObject({ id: sid, modelId: "GeneralCodingAgent", timestamp: expect.any(Date) });
+    expect(parts[3]).toMatchObject({ delta: emulator.chats[0]?.texts[0] });
+    expect(parts[5]).toMatchObject({
+      finishReason: { unified: "stop", raw: "awaiting_user_input" },
+      usage: { inputTokens: { total: undefined }, outputTokens: { total: undefined } },
+      providerMetadata: { robocoders: { sid, turns: 1, activity: [] } },
+    });
+  });
+
+  it("aborts the HTTP request when the reader cancels", async () => {
+    const sid = await startSession();
+    const model = provider("GeneralCodingAgent", { sid });
+    const { stream } = await model.doStream(callOptions("[[fault:silence=600000]] continue"));
+    const reader = stream.getReader();
+    expect((await reader.read()).value?.type).toBe("stream-start");
+    await reader.cancel();
+    await until(() => emulator.chats[1]?.outcome === "aborted-by-client");
+    expect(emulator.chats[1]?.lines).toHaveLength(1);
   });
 });
 
