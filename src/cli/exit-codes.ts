@@ -40,9 +40,13 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A command-line usage problem detected by the CLI itself (exit code 2). */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** What to do about it. Default: `Run with --help for usage.` */
+  readonly hint: string;
+
+  constructor(message: string, hint = "Run with --help for usage.") {
     super(message);
     this.name = "UsageError";
+    this.hint = hint;
   }
 }
 
@@ -86,7 +90,7 @@ function ensurePeriod(text: string): string {
 
 /** What went wrong, in a user's words, and what to do about it. */
 function describe(error: unknown): { what: string; hint: string } {
-  if (error instanceof UsageError) return { what: error.message, hint: "Run with --help for usage." };
+  if (error instanceof UsageError) return { what: error.message, hint: error.hint };
   if (error instanceof InterruptedError || error instanceof APIUserAbortError) {
     return { what: "Interrupted", hint: "" };
   }

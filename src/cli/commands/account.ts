@@ -3,6 +3,7 @@
  * The token itself is never printed.
  */
 import type { CredentialStatus } from "../../client/types.js";
+import { InvalidArgumentError } from "../../core/errors.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { createClient, paletteFor, readAll } from "../context.js";
 import { UsageError } from "../exit-codes.js";
@@ -95,8 +96,18 @@ export async function runLogin(opts: { token?: string }, globals: GlobalOptions,
   const client = await createClient(globals, io, {}, { secrets: () => (secret ? [secret] : []) });
   try {
     await withInterrupt(async (signal) => {
-      if (secret !== undefined) await client.setAccessToken(secret);
-      else await client.getAccessToken({ refresh: true, signal });
+      if (secret === undefined) await client.getAccessToken({ refresh: true, signal });
+      else {
+        try {
+          await client.setAccessToken(secret);
+        } catch (error) {
+          if (!(error instanceof InvalidArgumentError)) throw error;
+          throw new UsageError(
+            error.message,
+            "Pass an unexpired JWT to --token, or run `robocoders login` alone to fetch a new one.",
+          );
+        }
+      }
     });
     const status = await client.status();
     const c = paletteFor(io.stderr, io.env, globals.color);

@@ -1,0 +1,341 @@
+/**
+ * `robocoders chat` end to end: the built CLI as a child process against the emulator, non-terminal
+ * output (exactly the library's text), stdin prompts, --json, --verbose and redaction, exit codes, Ctrl-C.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { startEmulator } from "../../src/emulator/index.js";
+import { RobocodersAPI } from "../../src/provider/index.js";
+import { ensureBuilt, runCli, startCli, tempDir, until } from "./helpers.js";
+
+let emulator: Emulator;
+const dirs: Array<{ remove: () => void }> = [];
+
+beforeAll(async () => {
+  ensureBuilt();
+  emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
+}, 180_000);
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+afterEach(() => {
+  emulator.clearFaults();
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+/** A fresh cache folder and the environment pointing the CLI at the emulator. */
+function fresh(): { cacheDir: string; env: Record<string, string> } {
+  const dir = tempDir();
+  dirs.push(dir);
+  return { cacheDir: dir.path, env: { ROBOCODERS_BASE_URL: emulator.url, ROBOCODERS_CACHE_DIR: dir.path } };
+}
+
+function cachedToken(cacheDir: string): string {
+  const parsed: unknown = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8"));
+  if (typeof parsed !== "object" || parsed === null || !("access_token" in parsed))
+    throw new Error("no token");
+  const token = parsed.access_token;
+  if (typeof token !== "string") throw new Error("no token");
+  return token;
+}
+
+function chatsOf(sid: string) {
+  return emulator.chats.filter((record) => record.sid === sid);
+}
+
+describe("chat output when stdout is not a terminal", () => {
+  it.each([
+    ["GeneralCodingAgent", "Write a Python script that adds two numbers"],
+    ["RepoAgent", "Add a --verbose flag to the CLI in my repository"],
+    ["FrontEndAgent", "Build a todo list page with React and Tailwind — schön & 😀"],
+  ])("%s: stdout equals the library's text for the same scenario", async (agent, prompt) => {
+    const cli = fresh();
+    const result = await runCli(["chat", "-a", agent, prompt], { env: cli.env });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+
+    const lib = fresh();
+    const library = await RobocodersAPI.createAsync(agent, [{ role: "user", content: prompt }], {
+      baseURL: emulator.url,
+      cacheDir: lib.cacheDir,
+      proxy: false,
+    });
+    expect(result.stdout).toBe(library);
+    expect(result.stdout.length).toBeGreaterThan(100);
+
+    // And it is what the emulator sent: the first turn, then one automatic "continue".
+    const sessionFile = JSON.parse(readFileSync(join(cli.cacheDir, "robocoders.json"), "utf8")) as {
+      sid: string;
+    };
+    const records = chatsOf(sessionFile.sid);
+    expect(records.map((r) => r.cleanPrompt)).toEqual([prompt, "continue"]);
+    expect(records.map((r) => r.agent)).toEqual([agent, agent]);
+    expect(result.stdout).toBe(records.flatMap((r) => r.texts).join(""));
+  });
+
+  it("reads the prompt from piped stdin", async () => {
+    const { env, cacheDir } = fresh();
+    const result = await runCli(["chat", "--no-continue"], {
+      env,
+      input: "Write a haiku generator\nin Rust\n",
+    });
+    expect(result.code).toBe(0);
+    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    const records = chatsOf(sid);
+    expect(records.map((r) => r.cleanPrompt)).toEqual(["Write a haiku generator\nin Rust"]);
+    expect(result.stdout).toBe(records[0]?.texts.join(""));
+  });
+
+  it("keeps the text byte-exact under hostile chunking and stream quirks", async () => {
+    const { env } = fresh();
+    const prompt =
+      "Write a Python script that adds two numbers [[fault:chunk=1, crlf, blank-lines, malformed, non-object, utf8]]";
+    const result = await runCli(["chat", "--no-continue", prompt], { env });
+    expect(result.code).toBe(0);
+    const record = emulator.chats.at(-1);
+    expect(record?.texts.length).toBeGreaterThan(0);
+    expect(result.stdout).toBe(record?.texts.join(""));
+  });
+
+  it("uses the given session, and --new-session makes a new one", async () => {
+    const { env } = fresh();
+    const sid = emulator.createSession();
+    // The emulator accepts any valid token for a session it created.
+    const first = await runCli(["chat", "--no-continue", "--session", sid, "hello"], { env });
+    expect(first.code).toBe(0);
+    expect(chatsOf(sid)).toHaveLength(1);
+    const before = emulator.stats.sessionsCreated;
+    const second = await runCli(["chat", "--no-continue", "--new-session", "hello"], { env });
+    expect(second.code).toBe(0);
+    expect(emulator.stats.sessionsCreated).toBe(before + 1);
+  });
+
+  it("--max-continues and --no-continue control the automatic continues", async () => {
+    const { env, cacheDir } = fresh();
+    const none = await runCli(["chat", "--no-continue", "Write a CLI calculator"], { env });
+    expect(none.code).toBe(0);
+    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    expect(chatsOf(sid)).toHaveLength(1);
+    const more = await runCli(["chat", "--new-session", "--max-continues", "3", "Write a CLI calculator"], {
+      env,
+    });
+    expect(more.code).toBe(0);
+    const after = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    // The script finishes on the second turn: no continue after `finish`.
+    expect(chatsOf(after.sid).map((r) => r.cleanPrompt)).toEqual(["Write a CLI calculator", "continue"]);
+  });
+
+  it("accepts agent aliases", async () => {
+    const { env, cacheDir } = fresh();
+    const result = await runCli(["chat", "-a", "frontend", "--no-continue", "a landing page"], { env });
+    expect(result.code).toBe(0);
+    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    expect(chatsOf(sid)[0]?.agent).toBe("FrontEndAgent");
+  });
+});
+
+describe("chat --json", () => {
+  it("prints one typed event per line, raw fields included", async () => {
+    const { env } = fresh();
+    const result = await runCli(
+      ["chat", "--json", "[[verbose]] Write a Python script that adds two numbers"],
+      { env },
+    );
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = emulator.chats.slice(-2);
+    const sent = records.flatMap((r) => r.lines.filter((l) => l.kind === "event").map((l) => l.value));
+    expect(events).toHaveLength(sent.length);
+    expect(events.map((e) => e.raw)).toEqual(sent);
+    expect(new Set(events.map((e) => e.kind))).toEqual(new Set(["action", "observation"]));
+    const write = events.find((e) => e.action === "write");
+    expect(write).toMatchObject({ kind: "action", action: "write", args: { path: expect.any(String) } });
+  });
+});
+
+describe("chat --verbose and redaction", () => {
+  it("logs every request on stderr, never the token", async () => {
+    const { env, cacheDir } = fresh();
+    const result = await runCli(["chat", "--verbose", "hello"], { env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/→ GET \/auth 200 \d+ ms/);
+    expect(result.stderr).toMatch(/→ GET \/create-session 200 \d+ ms/);
+    expect(result.stderr.match(/→ POST \/chat 200 \d+ ms/g)).toHaveLength(2);
+    const token = cachedToken(cacheDir);
+    for (const part of [token, ...token.split(".").filter((p) => p.length > 16)]) {
+      expect(result.stdout).not.toContain(part);
+      expect(result.stderr).not.toContain(part);
+    }
+  });
+
+  it("shows retries, and on errors a stack trace without the token", async () => {
+    const { env } = fresh();
+    const token = await emulator.mintToken();
+    const result = await runCli(["--verbose", "chat", "hello [[fault:status=503]]"], {
+      env: { ...env, ROBOCODERS_ACCESS_TOKEN: token },
+    });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/→ POST \/chat 503/);
+    expect(result.stderr).toContain("retry 2");
+    expect(result.stderr).toMatch(/ServerError: .*\n\s+at /);
+    for (const part of [token, ...token.split(".").filter((p) => p.length > 16)]) {
+      expect(result.stdout + result.stderr).not.toContain(part);
+    }
+  });
+
+  it("never shows the token of a failed authentication", async () => {
+    const { env, cacheDir } = fresh();
+    const result = await runCli(["chat", "--verbose", "hello [[fault:status=401]]"], { env });
+    expect(result.code).toBe(3);
+    const token = cachedToken(cacheDir);
+    expect(result.stdout + result.stderr).not.toContain(token);
+    expect(result.stdout + result.stderr).not.toContain(token.split(".")[2]);
+  });
+});
+
+describe("chat errors and exit codes", () => {
+  const cases: Array<{ name: string; args: string[]; code: number; message: RegExp }> = [
+    {
+      name: "401",
+      args: ["chat", "hi [[fault:status=401]]"],
+      code: 3,
+      message: /Authentication failed.*robocoders login/,
+    },
+    { name: "403", args: ["chat", "hi [[fault:status=403]]"], code: 3, message: /Authentication failed/ },
+    {
+      name: "404",
+      args: ["chat", "hi [[fault:status=404]]"],
+      code: 4,
+      message: /Not found.*Session not found/,
+    },
+    {
+      name: "422",
+      args: ["chat", "hi [[fault:status=422]]"],
+      code: 4,
+      message: /rejected the request \(422\).*Field required/,
+    },
+    {
+      name: "429",
+      args: ["chat", "hi [[fault:status=429, retry-after=0]]"],
+      code: 4,
+      message: /Rate limited/,
+    },
+    { name: "500", args: ["chat", "hi [[fault:status=500]]"], code: 5, message: /service failed \(500\)/ },
+    { name: "502", args: ["chat", "hi [[fault:status=502]]"], code: 5, message: /service failed \(502\)/ },
+    {
+      name: "cut mid-line",
+      args: ["chat", "hi [[fault:cut-mid-line=0]]"],
+      code: 5,
+      message: /stream broke off/,
+    },
+    {
+      name: "missing final chunk",
+      args: ["chat", "hi [[fault:missing-final-chunk]]"],
+      code: 5,
+      message: /stream broke off/,
+    },
+    {
+      name: "timeout",
+      args: ["--timeout", "0.5", "chat", "hi [[fault:slow-first-byte=5000]]"],
+      code: 5,
+      message: /timed out.*--timeout/,
+    },
+    {
+      name: "unknown agent",
+      args: ["chat", "-a", "Nope", "hi"],
+      code: 2,
+      message: /Unknown agent "Nope".*GeneralCodingAgent, RepoAgent, FrontEndAgent/,
+    },
+    { name: "unknown flag", args: ["chat", "--bogus", "hi"], code: 2, message: /unknown option '--bogus'/ },
+    { name: "bad number", args: ["chat", "--max-continues", "x", "hi"], code: 2, message: /--max-continues/ },
+    {
+      name: "conflicting flags",
+      args: ["chat", "--session", "s", "--new-session", "hi"],
+      code: 2,
+      message: /cannot be used together/,
+    },
+    { name: "bad base URL", args: ["--base-url", "not a url", "chat", "hi"], code: 2, message: /.+/ },
+  ];
+  it.each(cases)("$name → exit $code with one clear line", async ({ args, code, message }) => {
+    const { env } = fresh();
+    const result = await runCli(args, { env });
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    if (code !== 2) {
+      const lines = result.stderr.trimEnd().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^robocoders: /);
+    }
+  });
+
+  it("keeps the text that arrived before a broken stream", async () => {
+    const { env } = fresh();
+    const result = await runCli(["chat", "--no-continue", "[[verbose]] hi [[fault:cut-mid-line=3]]"], {
+      env,
+    });
+    expect(result.code).toBe(5);
+    const record = emulator.chats.at(-1);
+    expect(record?.outcome).toBe("cut-mid-line");
+    const whole = (record?.lines ?? [])
+      .filter((l) => l.kind === "event")
+      .map((l) => l.text)
+      .join("");
+    expect(result.stdout).toBe(whole);
+  });
+
+  it("cannot reach the service → exit 5", async () => {
+    const { env } = fresh();
+    const closed = await startEmulator({ port: 0 });
+    const url = closed.url;
+    await closed.close();
+    const result = await runCli(["chat", "hi"], { env: { ...env, ROBOCODERS_BASE_URL: url } });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/^robocoders: Could not reach the service/);
+  });
+
+  it("an empty prompt on stdin is a usage error", async () => {
+    const { env } = fresh();
+    const before = emulator.stats.totalRequests;
+    const result = await runCli(["chat"], { env, input: "  \n" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/prompt is empty/);
+    expect(emulator.stats.totalRequests).toBe(before);
+  });
+});
+
+describe("Ctrl-C", () => {
+  it("aborts the request mid-stream and exits 130", async () => {
+    const { env } = fresh();
+    emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
+    const abortedBefore = emulator.stats.chatStreams.aborted;
+    const cli = startCli(
+      ["chat", "--no-continue", "[[verbose]] Write a Python script that adds two numbers"],
+      { env },
+    );
+    await cli.waitForStdout("Thanks!");
+    cli.child.kill("SIGINT");
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe("robocoders: Interrupted.\n");
+    await until(() => emulator.stats.chatStreams.aborted === abortedBefore + 1);
+  });
+});
+
+describe("stdout closed early", () => {
+  it("ends quietly when the reader goes away", async () => {
+    const { env } = fresh();
+    emulator.addFault({ silenceMs: 300, endpoint: "chat" });
+    const cli = startCli(["chat", "--no-continue", "[[verbose]] Write a Python script"], { env });
+    await cli.waitForStdout("Thanks!");
+    cli.child.stdout?.destroy();
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain("EPIPE");
+  });
+});
