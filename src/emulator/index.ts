@@ -5,8 +5,18 @@
  * import { startEmulator } from "robocoders/emulator";
  * const emulator = await startEmulator({ port: 8787 });
  * console.log(emulator.url);
+ * // ...
+ * await emulator.close();
  */
-export { FAULT_HEADER, FaultSpecError, parseFaultSpec, VERBOSE_HEADER } from "./faults.js";
-export { PyFloat, type PyValue, pyDumps, pyIsoTimestamp } from "./py-json.js";
+export { describeEmulator } from "./describe.js";
+export {
+  extractDirectives,
+  FAULT_HEADER,
+  FaultSpecError,
+  type PromptDirectives,
+  parseFaultSpec,
+  VERBOSE_HEADER,
+} from "./faults.js";
+export { type PyDumpsOptions, PyFloat, type PyValue, pyDumps, pyIsoTimestamp } from "./py-json.js";
 export { startEmulator } from "./server.js";
 export * from "./types.js";

@@ -249,3 +249,13 @@ describe("docs, OpenAPI and unknown routes", () => {
     expect(await wrong.text()).toBe('{"detail":"Method Not Allowed"}');
   });
 });
+
+describe("describeEmulator", () => {
+  it("summarizes the URL, endpoints and fault syntax", async () => {
+    const { describeEmulator } = await import("../../src/emulator/index.js");
+    const text = describeEmulator(emulator);
+    expect(text.split("\n")[0]).toBe(`Robocoders API emulator listening on ${emulator.url}`);
+    expect(text).toContain(`${emulator.url}/chat`);
+    expect(text).toContain("x-emulator-fault");
+  });
+});
