@@ -188,6 +188,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
           {
             type: "authentication_error",
             code: "missing_api_key",
+            headers: { "WWW-Authenticate": 'Bearer realm="robocoders"' },
           },
         ),
       );
@@ -228,9 +229,13 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
       try {
         return await chatCompletions(c, info);
       } catch (error) {
-        return errorResponse(
-          toGatewayError(error, { pinnedSession: c.req.header(SESSION_HEADER) !== undefined }),
-        );
+        const mapped = toGatewayError(error, { pinnedSession: c.req.header(SESSION_HEADER) !== undefined });
+        if (mapped.status === 500) {
+          logger.error("chat completion failed", {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        return errorResponse(mapped);
       }
     },
   );

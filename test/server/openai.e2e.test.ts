@@ -191,6 +191,7 @@ describe("errors", () => {
     const body = JSON.stringify({ model: "GeneralCodingAgent", messages: [{ role: "user", content: "x" }] });
     const none = await fetch(`${stack.baseURL}/chat/completions`, { method: "POST", body });
     expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect((await errorOf(none)).code).toBe("missing_api_key");
     const wrong = await failure(
       new OpenAI({ baseURL: stack.baseURL, apiKey: "not-the-key", maxRetries: 0 }).models.list(),
