@@ -31,7 +31,7 @@ import type {
   MintTokenOptions,
   SentLine,
 } from "./types.js";
-import { validateBody } from "./validation.js";
+import { isAgent, validateBody } from "./validation.js";
 
 const DEFAULT_TOKEN_LIFETIME = 365 * 24 * 3600;
 const DEFAULT_LONG_LINE = 3 << 20;
@@ -526,15 +526,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           (directives.verbose || faults.verbose === true ? true : undefined) ??
           parseVerboseHeader(req.headers[VERBOSE_HEADER]) ??
           verboseDefault;
-        await streamChat(
-          res,
-          session,
-          result.values.agent as AgentName,
-          promptValue ?? "",
-          directives.prompt,
-          faults,
-          verbose,
-        );
+        const agent = result.values.agent;
+        if (!isAgent(agent)) throw new Error("agent was validated but is not an agent");
+        await streamChat(res, session, agent, promptValue ?? "", directives.prompt, faults, verbose);
         return;
       }
     }
@@ -564,7 +558,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const bound: AddressInfo | string | null = server.address();
+  if (bound === null || typeof bound === "string")
+    throw new Error("the emulator is not listening on a TCP port");
+  const address = bound;
   const urlHost = address.family === "IPv6" || host.includes(":") ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
 

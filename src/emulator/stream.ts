@@ -332,6 +332,12 @@ export function planBody(lines: readonly PlannedLine[], faults: Faults, latencyM
     let delay = segmentDelay;
     for (const end of [...bounds, body.length]) {
       const linesDone = linesBefore + segmentEnds.filter((e) => e <= end).length;
+      const previous = chunks.at(-1);
+      if (end === start) {
+        // Nothing to write (an empty last line without its ending): the line is done with the previous chunk.
+        if (previous !== undefined) previous.linesDone = linesDone;
+        continue;
+      }
       chunks.push({ bytes: body.subarray(start, end), delayMs: delay, linesDone });
       delay = 0;
       start = end;
