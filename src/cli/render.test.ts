@@ -2,7 +2,7 @@ import fc from "fast-check";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
 import { toEvent } from "../core/events.js";
-import { formatBytes, renderEvent, truncate } from "./render.js";
+import { eventJson, formatBytes, renderEvent, truncate } from "./render.js";
 
 const ev = (raw: Record<string, unknown>) =>
   toEvent({ id: 1, timestamp: "2024-11-15T16:57:20", source: "agent", ...raw });
@@ -138,5 +138,21 @@ describe("formatBytes and truncate", () => {
     expect(truncate("hello", 10)).toBe("hello");
     expect(truncate("hello world", 6)).toBe("hello…");
     expect(truncate("😀😀😀", 2)).toBe("😀…");
+  });
+});
+
+describe("eventJson", () => {
+  it("puts kind first and raw last, and keeps every raw field", () => {
+    const raw = {
+      id: 3,
+      action: "run",
+      args: { command: "ls", thought: "", extra: [1] },
+      message: "Running command: ls",
+    };
+    const line = eventJson(toEvent(raw));
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(Object.keys(parsed)[0]).toBe("kind");
+    expect(Object.keys(parsed).at(-1)).toBe("raw");
+    expect(parsed).toMatchObject({ kind: "action", action: "run", id: 3, args: { command: "ls" }, raw });
   });
 });

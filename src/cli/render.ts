@@ -181,3 +181,12 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
   if (event.message === "") return "";
   return event.error ? line("✘", event.message, c.red) : line("•", event.message, c.dim);
 }
+
+/**
+ * One event as a JSON line (without the newline) for `--json`: the typed event with `kind` first and the
+ * untouched server object last under `raw`. Non-finite numbers (`NaN`) become `null`, as in `JSON.stringify`.
+ */
+export function eventJson(event: RobocodersEvent): string {
+  const { raw, ...rest } = event;
+  return JSON.stringify({ kind: rest.kind, ...rest, raw });
+}

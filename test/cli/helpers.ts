@@ -164,14 +164,20 @@ function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
+/** One step of a terminal session: wait until the screen shows `waitFor` (after the previous step), then type `send`. */
+export interface TtyStep {
+  waitFor: string | RegExp;
+  send: string;
+}
+
 /**
  * Runs the CLI on a pseudo-terminal (`script -qfec`), so stdin, stdout and stderr are all a terminal.
- * `input` is typed into the terminal. Returns everything the terminal showed (stdout and stderr mixed),
- * and the CLI's exit code (`script -e`).
+ * `steps` are typed like a person would: each waits for its text to appear first. Returns everything the
+ * terminal showed (stdout and stderr mixed) and the CLI's exit code (`script -e`).
  */
 export function runCliInTty(
   args: string[],
-  options: { env?: Record<string, string | undefined>; input?: string; columns?: number } = {},
+  options: { env?: Record<string, string | undefined>; steps?: TtyStep[]; columns?: number } = {},
 ): Promise<{ code: number | null; output: string }> {
   const command = [
     `stty cols ${options.columns ?? 100} rows 40 2>/dev/null;`,
@@ -185,23 +191,47 @@ export function runCliInTty(
     stdio: "pipe",
   });
   let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+  const steps = [...(options.steps ?? [])];
+  let from = 0;
+  const advance = () => {
+    const step = steps[0];
+    if (step === undefined) return;
+    const screen = stripAnsi(output.slice(from));
+    const found =
+      typeof step.waitFor === "string" ? screen.includes(step.waitFor) : step.waitFor.test(screen);
+    if (!found) return;
+    steps.shift();
+    from = output.length;
+    child.stdin.write(step.send);
+    advance();
+  };
+  const onData = (chunk: string) => {
     output += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    output += chunk;
-  });
-  if (options.input !== undefined) child.stdin.write(options.input);
-  // `script` ends its session when its stdin ends; keep it open until the command exits.
+    advance();
+  };
+  child.stdout.setEncoding("utf8").on("data", onData);
+  child.stderr.setEncoding("utf8").on("data", onData);
+  // `script` ends the session when its stdin ends: keep it open until the command exits.
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
-  }).finally(() => child.stdin.destroy()) as Promise<{ code: number | null; output: string }>;
+    child.on("close", (code) => {
+      child.stdin.destroy();
+      resolve({ code, output });
+    });
+  });
 }
 
-/** Removes ANSI escape sequences and carriage returns. */
+/**
+ * What a terminal would show, roughly: ANSI sequences removed, and on each line only what follows the
+ * last carriage return (a spinner redraws its line with `\r`).
+ */
 export function stripAnsi(text: string): string {
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+  return text
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+    .replace(/\r+\n/g, "\n")
+    .split("\n")
+    .map((line) => line.slice(line.lastIndexOf("\r") + 1))
+    .join("\n");
 }
 
 /** Polls `predicate` every 20 ms until it holds (or throws after `timeoutMs`). */

@@ -13,7 +13,7 @@ import { createClient, paletteFor, readAll, writeChunk } from "../context.js";
 import { errorLine, InterruptedError, UsageError } from "../exit-codes.js";
 import { withInterrupt } from "../interrupt.js";
 import type { Palette } from "../render.js";
-import { renderEvent } from "../render.js";
+import { eventJson, renderEvent } from "../render.js";
 import type { Spinner } from "../spinner.js";
 import { createSpinner } from "../spinner.js";
 
@@ -88,7 +88,7 @@ export async function streamTurn(
     for await (const event of stream) {
       spinner.stop();
       if (printer.mode === "json") {
-        await writeChunk(io.stdout, `${JSON.stringify(event)}\n`);
+        await writeChunk(io.stdout, `${eventJson(event)}\n`);
         continue;
       }
       // The stream went on after the agent asked something: the client answered `continue` for us.

@@ -1,0 +1,182 @@
+/**
+ * The terminal mode end to end, on a pseudo-terminal made by util-linux `script`: rendered events,
+ * spinner, colours (and NO_COLOR / --no-color), and the interactive conversation.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { startEmulator } from "../../src/emulator/index.js";
+import { ensureBuilt, HAS_SCRIPT, runCliInTty, stripAnsi, tempDir } from "./helpers.js";
+
+let emulator: Emulator;
+const dirs: Array<{ remove: () => void }> = [];
+
+beforeAll(async () => {
+  ensureBuilt();
+  emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
+}, 180_000);
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+afterEach(() => {
+  emulator.clearFaults();
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+function fresh(): { cacheDir: string; env: Record<string, string> } {
+  const dir = tempDir();
+  dirs.push(dir);
+  return { cacheDir: dir.path, env: { ROBOCODERS_BASE_URL: emulator.url, ROBOCODERS_CACHE_DIR: dir.path } };
+}
+
+const COLOUR = /\x1b\[(3[0-9]|1|2)m/;
+
+describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
+  it("renders messages as text and actions as compact coloured lines, with a spinner", async () => {
+    const { env } = fresh();
+    emulator.setVerbose(true);
+    const { code, output } = await runCliInTty(["chat", "Write a Python script that adds two numbers"], {
+      env,
+    }).finally(() => emulator.setVerbose(false));
+    expect(code).toBe(0);
+    expect(output).toMatch(COLOUR);
+    expect(output).toContain("GeneralCodingAgent is thinking…");
+    const text = stripAnsi(output);
+    expect(text).toMatch(/^Thanks! Before I start/m);
+    expect(text).toContain("↻ continue (sent automatically)");
+    expect(text).toMatch(/^↳ delegate to TaskPlannerAgent/m);
+    expect(text).toMatch(/^>>> import os \(\+\d+ lines\)/m);
+    expect(text).toMatch(/^✎ write \/workspace\/\S+\/main\.py \(\d+ B, \d+ lines\)$/m);
+    expect(text).toMatch(/^\$ python3 \/workspace\/\S+\/main\.py 2 3$/m);
+    expect(text).toMatch(/^ {2}⎿ exit 0/m);
+    expect(text).toMatch(/^◆ read \/workspace\//m);
+    expect(text).toMatch(/^✔ finished/m);
+    // File contents are not dumped, nor raw JSON.
+    expect(text).not.toContain("def solve(");
+    expect(text).not.toContain('"action"');
+  });
+
+  it.each([
+    { name: "NO_COLOR", args: [] as string[], env: { NO_COLOR: "1" } },
+    { name: "--no-color", args: ["--no-color"], env: {} },
+  ])("$name turns colours off", async ({ args, env: extra }) => {
+    const { env } = fresh();
+    const { code, output } = await runCliInTty(["chat", ...args, "--no-continue", "hello"], {
+      env: { ...env, ...extra },
+    });
+    expect(code).toBe(0);
+    expect(output).not.toMatch(COLOUR);
+    expect(stripAnsi(output)).toContain("Thanks! Before I start");
+  });
+
+  it("errors are one line on the terminal too, with the exit code", async () => {
+    const { env } = fresh();
+    const { code, output } = await runCliInTty(["chat", "hi [[fault:status=422]]"], { env });
+    expect(code).toBe(4);
+    expect(stripAnsi(output)).toMatch(
+      /^robocoders: The service rejected the request \(422\).*Field required/m,
+    );
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
+  function turns(cacheDir: string) {
+    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    return { sid, records: emulator.chats.filter((r) => r.sid === sid) };
+  }
+
+  it("sends every turn to the same session and leaves on /exit", async () => {
+    const { env, cacheDir } = fresh();
+    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+      env,
+      steps: [
+        { waitFor: "› ", send: "Write a todo app\r" },
+        { waitFor: "› ", send: "continue\r" },
+        { waitFor: "› ", send: "/exit\r" },
+      ],
+    });
+    expect(code).toBe(0);
+    const { records } = turns(cacheDir);
+    expect(records.map((r) => r.cleanPrompt)).toEqual(["Write a todo app", "continue"]);
+    const text = stripAnsi(output);
+    expect(text).toContain("Chatting with GeneralCodingAgent");
+    expect(text).toMatch(/^Thanks! Before I start on "Write a todo app"/m);
+    expect(text).toMatch(/^✔ finished/m);
+  });
+
+  it("/new starts a fresh session; Ctrl-D leaves", async () => {
+    const { env, cacheDir } = fresh();
+    const before = emulator.chats.length;
+    const { code } = await runCliInTty(["chat", "--no-continue", "-a", "repo"], {
+      env,
+      steps: [
+        { waitFor: "› ", send: "first task\r" },
+        { waitFor: "› ", send: "/new\r" },
+        { waitFor: "› ", send: "second task\r" },
+        { waitFor: "› ", send: "\x04" },
+      ],
+    });
+    expect(code).toBe(0);
+    const mine = emulator.chats.slice(before).filter((r) => r.agent === "RepoAgent");
+    expect(mine.map((r) => r.cleanPrompt)).toEqual(["first task", "second task"]);
+    expect(mine[0]?.sid).not.toBe(mine[1]?.sid);
+    expect(turns(cacheDir).sid).toBe(mine[1]?.sid);
+  });
+
+  it("a failed turn does not end the conversation", async () => {
+    const { env, cacheDir } = fresh();
+    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+      env,
+      steps: [
+        { waitFor: "› ", send: "broken [[fault:status=422]]\r" },
+        { waitFor: "› ", send: "working\r" },
+        { waitFor: "› ", send: "/exit\r" },
+      ],
+    });
+    expect(code).toBe(0);
+    expect(stripAnsi(output)).toMatch(/robocoders: The service rejected the request \(422\)/);
+    expect(turns(cacheDir).records.map((r) => r.cleanPrompt)).toContain("working");
+  });
+
+  it("Ctrl-C stops the running answer, aborts the request, and the conversation goes on", async () => {
+    const { env } = fresh();
+    emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
+    const aborted = emulator.stats.chatStreams.aborted;
+    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+      env,
+      steps: [
+        { waitFor: "› ", send: "[[verbose]] Write a Python script\r" },
+        { waitFor: "Thanks!", send: "\x03" },
+        { waitFor: "› ", send: "/exit\r" },
+      ],
+    });
+    expect(code).toBe(0);
+    expect(stripAnsi(output)).toContain("robocoders: Interrupted.");
+    expect(emulator.stats.chatStreams.aborted).toBeGreaterThan(aborted);
+  });
+
+  it("Ctrl-C at the prompt ends with exit 130", async () => {
+    const { env } = fresh();
+    const { code, output } = await runCliInTty(["chat"], { env, steps: [{ waitFor: "› ", send: "\x03" }] });
+    expect(code).toBe(130);
+    expect(stripAnsi(output)).toContain("robocoders: Interrupted.");
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)("demo on a terminal", () => {
+  it("is coloured and exits 0", async () => {
+    const { code, output } = await runCliInTty(["demo", "--latency", "0"]);
+    expect(code).toBe(0);
+    expect(output).toMatch(COLOUR);
+    expect(stripAnsi(output)).toContain("Demo finished");
+  });
+});
+
+describe("script is available for the terminal tests", () => {
+  it("util-linux script is installed", () => {
+    expect(HAS_SCRIPT).toBe(true);
+  });
+});
