@@ -187,6 +187,6 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
  * untouched server object last under `raw`. Non-finite numbers (`NaN`) become `null`, as in `JSON.stringify`.
  */
 export function eventJson(event: RobocodersEvent): string {
-  const { raw, ...rest } = event;
-  return JSON.stringify({ kind: rest.kind, ...rest, raw });
+  const { raw, kind, ...rest } = event;
+  return JSON.stringify({ kind, ...rest, raw });
 }
