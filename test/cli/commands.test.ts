@@ -327,11 +327,20 @@ describe("emulate", () => {
       "0",
       "--verbose-events",
       "--fault",
-      "status=503, endpoint=chat",
+      "status=503, endpoint=chat, count=3",
     ]);
     const { env } = fresh();
-    const result = await runCli(["chat", "hi"], { env: { ...env, ROBOCODERS_BASE_URL: url } });
-    expect(result.code).toBe(5);
+    const target = { ...env, ROBOCODERS_BASE_URL: url };
+    // The first call and its two retries get 503; the next call streams, with observations.
+    const failed = await runCli(["chat", "hi"], { env: target });
+    expect(failed.code).toBe(5);
+    const ok = await runCli(["chat", "--json", "--no-continue", "hi"], { env: target });
+    expect(ok.code).toBe(0);
+    const kinds = ok.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { kind: string }).kind);
+    expect(kinds).toContain("observation");
     cli.child.kill("SIGINT");
     expect((await cli.done).code).toBe(0);
   });
