@@ -1,0 +1,96 @@
+/**
+ * Shared pieces of the reliability suite: the built CLI as a child process, the texts the emulator
+ * recorded, and counts of open handles.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ChatRecord } from "../../src/emulator/types.js";
+
+/** The built CLI (`npm test` builds first). */
+export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+/** What a child process did. */
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node <args>` to completion with the given environment (merged over a clean copy of ours). */
+export function runNode(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ChildResult> {
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const key of Object.keys(base)) {
+    if (key.startsWith("ROBOCODERS_") || /^(https?|no)_proxy$/i.test(key)) delete base[key];
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...base, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`node ${args.join(" ")} ran longer than ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The text a faithful client delivers for these records: every real event's text, in order. */
+export function recordedText(records: readonly ChatRecord[]): string {
+  return records.map((r) => r.texts.join("")).join("");
+}
+
+/**
+ * The records that belong to one call: the first-turn requests whose prompt contains `marker` (a retry
+ * repeats the prompt) and the `continue` turns on their sessions, in order.
+ */
+export function recordsOf(records: readonly ChatRecord[], marker: string): ChatRecord[] {
+  const sids = new Set<string>();
+  const out: ChatRecord[] = [];
+  for (const r of records) {
+    if (r.cleanPrompt.includes(marker)) {
+      sids.add(r.sid);
+      out.push(r);
+    } else if (r.cleanPrompt === "continue" && sids.has(r.sid)) {
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Counts of the kinds of resources keeping the event loop alive (sockets, servers, timers). */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1;
+  return counts;
+}
+
+/** Waits until `check` returns true or `ms` passes; returns the last result. */
+export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return check();
+}
