@@ -97,7 +97,7 @@ export async function benchGateway({ rounds = 3, concurrency = 100 } = {}) {
   let gateway;
   const dispatcher = new Agent({ connections: concurrency * 2, keepAliveTimeout: 10_000 });
   try {
-    gateway = await startService(["gateway", emulator.url, dir]);
+    gateway = await startService(["gateway", emulator.url, process.env.BENCH_GATEWAY_CACHE ?? dir]);
     const page = await (await fetch(`${emulator.url}/auth`, { dispatcher })).text();
     const token = /<pre id="token">\s*([^<\s]+)\s*<\/pre>/.exec(page)?.[1];
     if (!token) throw new Error("no token on the emulator's /auth page");

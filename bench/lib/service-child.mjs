@@ -20,7 +20,7 @@ if (kind === "emulator") {
     port: 0,
     logLevel: "off",
     apiKey: false,
-    clientOptions: { baseURL: upstream, cacheDir, maxContinues: 0 },
+    clientOptions: { baseURL: upstream, cacheDir: cacheDir === "false" ? false : cacheDir, maxContinues: 0 },
   });
   url = server.url;
   close = () => server.close();

@@ -7,7 +7,12 @@ const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
 
 /** Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens. */
 export async function startService(args, env = process.env) {
-  const child = spawn(process.execPath, [CHILD, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there.
+  const prof =
+    process.env.BENCH_PROFILE && args[0] === "gateway"
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [];
+  const child = spawn(process.execPath, [...prof, CHILD, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => {
     stderr += d;
