@@ -9,6 +9,7 @@ import { redact } from "../core/logger.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
+import { packageVersion } from "./version.js";
 
 function parsePositiveNumber(value: string): number {
   const n = Number(value);
@@ -33,21 +34,6 @@ function parsePort(value: string): number {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-/** Reads the package version from package.json (two folders up from this file, in `src/` and `dist/`). */
-export async function packageVersion(): Promise<string> {
-  const { readFileSync } = await import("node:fs");
-  const parsed: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  if (
-    typeof parsed === "object" &&
-    parsed !== null &&
-    "version" in parsed &&
-    typeof parsed.version === "string"
-  ) {
-    return parsed.version;
-  }
-  return "0.0.0";
 }
 
 const EXIT_CODES_HELP = `
@@ -230,7 +216,7 @@ Examples:
  * (plus the stack with `--verbose`); nothing is thrown.
  */
 export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
-  const program = createProgram(io, await packageVersion());
+  const program = createProgram(io, packageVersion());
   try {
     await program.parseAsync(argv);
     return ExitCode.Ok;
