@@ -18,6 +18,18 @@ describe("formatLogRecord", () => {
     ).toBe("robocoders debug → POST /chat 200 812 ms");
   });
 
+  it("does not repeat a message that restates the request (gateway request logs)", () => {
+    expect(
+      formatLogRecord("info", "GET /v1/models 200", {
+        method: "GET",
+        path: "/v1/models",
+        status: 200,
+        durationMs: 1,
+        model: "RepoAgent",
+      }),
+    ).toBe("robocoders info → GET /v1/models 200 1 ms model=RepoAgent");
+  });
+
   it("shows retries", () => {
     const line = formatLogRecord("debug", "request", {
       method: "GET",

@@ -38,7 +38,10 @@ export function formatLogRecord(
     const rest = Object.entries(safe).filter(([key]) => !REQUEST_KEYS.has(key));
     const extra =
       rest.length > 0 ? ` ${palette.dim(rest.map(([k, v]) => `${k}=${scalar(v)}`).join(" "))}` : "";
-    const note = text !== "" && !/^(request|response|http)\b/i.test(text) ? ` ${palette.dim(text)}` : "";
+    // A message that only restates the request (e.g. "GET /v1/models 200") adds nothing to the line.
+    const restates =
+      /^(request|response|http)\b/i.test(text) || text.startsWith(`${safe.method} ${safe.path}`);
+    const note = text !== "" && !restates ? ` ${palette.dim(text)}` : "";
     return `robocoders ${tag} ${parts.join(" ")}${extra}${note}`;
   }
   if (text === "retrying" && typeof safe.retry === "number") {
