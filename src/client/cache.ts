@@ -6,8 +6,6 @@
  */
 import { mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
-import writeFileAtomic from "write-file-atomic";
 import { RobocodersError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { CallContext } from "./call-context.js";
@@ -27,6 +25,21 @@ export interface CacheData {
 export const LOCK_STALE_MS = 10_000;
 /** Longest wait for the lock, in ms, before going ahead without it (and logging a warning). */
 export const LOCK_WAIT_MS = 60_000;
+
+// The lock and the atomic writer are needed only when the cache changes: load them on first use, so that a
+// warm-cache call (which only reads the file) does not pay for their import.
+type LockFn = typeof import("proper-lockfile").lock;
+type WriteFn = typeof import("write-file-atomic");
+let lockModule: Promise<LockFn> | undefined;
+let writerModule: Promise<WriteFn> | undefined;
+const loadLock = (): Promise<LockFn> => {
+  lockModule ??= import("proper-lockfile").then((module) => module.default.lock);
+  return lockModule;
+};
+const loadWriter = (): Promise<WriteFn> => {
+  writerModule ??= import("write-file-atomic").then((module) => module.default);
+  return writerModule;
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -98,6 +111,7 @@ export class CredentialCache {
         return;
       }
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const writeFileAtomic = await loadWriter();
       await writeFileAtomic(this.file, `${JSON.stringify(data)}\n`, { mode: 0o600 });
     } catch (error) {
       this.logger.warn("could not write the credential cache", { file: this.file, code: errorCode(error) });
@@ -130,9 +144,10 @@ export class CredentialCache {
 
   private async acquire(call?: CallContext): Promise<() => Promise<void>> {
     const started = Date.now();
+    const lock = await loadLock();
     for (;;) {
       try {
-        return await lockfile.lock(this.file, {
+        return await lock(this.file, {
           realpath: false,
           stale: LOCK_STALE_MS,
           retries: 0,

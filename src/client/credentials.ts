@@ -2,10 +2,14 @@
  * Resolution of the access token and the session id: option > `ROBOCODERS_ACCESS_TOKEN` > cache >
  * `GET /auth`, and sessions from `/create-session`, kept in the {@link CredentialCache}.
  */
-import { AuthenticationError, type RobocodersError } from "../core/errors.js";
+import {
+  APITimeoutError,
+  APIUserAbortError,
+  AuthenticationError,
+  type RobocodersError,
+} from "../core/errors.js";
 import { isJwtExpired, jwtExpiry } from "../core/jwt.js";
 import type { Logger } from "../core/logger.js";
-import { extractAccessToken } from "./auth-page.js";
 import type { CacheData, CredentialCache } from "./cache.js";
 import type { CallContext } from "./call-context.js";
 import { BROWSER_ACCEPT, BROWSER_USER_AGENT, type HttpTransport } from "./http.js";
@@ -43,6 +47,8 @@ export class Credentials {
   private memory: { token?: string; sid?: string } = {};
   /** Every token seen, for redaction. */
   private readonly seen = new Set<string>();
+  /** The token fetch or replacement under way in this process: concurrent callers share it (single flight). */
+  private inflight: Promise<ResolvedToken> | undefined;
 
   constructor(config: CredentialsConfig) {
     this.config = config;
@@ -99,18 +105,44 @@ export class Credentials {
       this.remember(cached.access_token, cached.sid);
       return { token: cached.access_token, source: "cache" };
     }
-    return this.locked(call, async () => {
-      const again = await this.readCache();
-      if (usable(again.access_token)) {
-        this.remember(again.access_token, again.sid);
-        return { token: again.access_token, source: "cache" };
+    return this.singleFlight(call, () =>
+      this.locked(call, async () => {
+        const again = await this.readCache();
+        if (usable(again.access_token)) {
+          this.remember(again.access_token, again.sid);
+          return { token: again.access_token, source: "cache" };
+        }
+        const token = await this.fetchToken(call);
+        const { sid: _dropped, ...rest } = again;
+        await this.config.cache?.write({ ...rest, access_token: token });
+        this.remember(token);
+        return { token, source: "auth" };
+      }),
+    );
+  }
+
+  /**
+   * Runs `work` unless a token fetch is already under way in this process, in which case its result is
+   * shared. A shared fetch that fails for its own caller's reasons (an abort) is not this caller's failure:
+   * then `work` runs for this caller.
+   */
+  private async singleFlight(call: CallContext, work: () => Promise<ResolvedToken>): Promise<ResolvedToken> {
+    const running = this.inflight;
+    if (running !== undefined) {
+      try {
+        return await running;
+      } catch (error) {
+        call.throwIfAborted();
+        if (!(error instanceof APIUserAbortError || error instanceof APITimeoutError)) throw error;
       }
-      const token = await this.fetchToken(call);
-      const { sid: _dropped, ...rest } = again;
-      await this.config.cache?.write({ ...rest, access_token: token });
-      this.remember(token);
-      return { token, source: "auth" };
-    });
+    }
+    const mine = work();
+    this.inflight = mine;
+    try {
+      return await mine;
+    } finally {
+      if (this.inflight === mine) this.inflight = undefined;
+    }
   }
 
   /**
@@ -131,20 +163,33 @@ export class Credentials {
         { cause: error },
       );
     }
-    this.memory = {};
-    return this.locked(call, async () => {
-      const data = await this.readCache();
-      if (usable(data.access_token) && data.access_token !== rejected.token) {
-        this.remember(data.access_token, data.sid);
-        return { token: data.access_token, source: "cache" };
-      }
-      const { access_token: _token, sid: _sid, ...rest } = data;
-      await this.config.cache?.write(rest);
-      const token = await this.fetchToken(call);
-      await this.config.cache?.write({ ...rest, access_token: token });
-      this.remember(token);
-      return { token, source: "auth" };
-    });
+    for (;;) {
+      // Another call of this process already replaced the rejected token: use the new one.
+      const current = this.memory.token;
+      if (current !== undefined && current !== rejected.token && usable(current))
+        return { token: current, source: "memory" };
+      const running = this.inflight;
+      if (running === undefined) break;
+      await running.catch(() => undefined);
+      call.throwIfAborted();
+      if (this.inflight === running) this.inflight = undefined;
+    }
+    if (this.memory.token === rejected.token) this.memory = {};
+    return this.singleFlight(call, () =>
+      this.locked(call, async () => {
+        const data = await this.readCache();
+        if (usable(data.access_token) && data.access_token !== rejected.token) {
+          this.remember(data.access_token, data.sid);
+          return { token: data.access_token, source: "cache" };
+        }
+        const { access_token: _token, sid: _sid, ...rest } = data;
+        await this.config.cache?.write(rest);
+        const token = await this.fetchToken(call);
+        await this.config.cache?.write({ ...rest, access_token: token });
+        this.remember(token);
+        return { token, source: "auth" };
+      }),
+    );
   }
 
   /** `GET /auth` (browser-like headers, retried like other requests) and the token of its `pre#token`. */
@@ -170,6 +215,8 @@ export class Credentials {
         throw call.abortError(error) ?? error;
       }
     });
+    // The HTML parser is only needed here: load it on first use.
+    const { extractAccessToken } = await import("./auth-page.js");
     const token = extractAccessToken(html);
     if (token === undefined || token === "") {
       throw new AuthenticationError(

@@ -39,6 +39,8 @@ interface CallState {
   sid: string;
   /** The caller chose the session: it is never replaced silently. */
   sidExplicit: boolean;
+  /** Sessions created by this call become the cached current session (`ChatOptions.persistSession`). */
+  persist: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -149,10 +151,11 @@ export class Robocoders implements RobocodersClient {
     maxRetries: number,
   ): AsyncGenerator<RobocodersEvent> {
     const token = await this.credentials.token(call);
+    const persist = options.persistSession !== false;
     let state: CallState;
-    if (options.sid !== undefined) state = { token, sid: options.sid, sidExplicit: true };
+    if (options.sid !== undefined) state = { token, sid: options.sid, sidExplicit: true, persist };
     else {
-      state = { token, sid: "", sidExplicit: false };
+      state = { token, sid: "", sidExplicit: false, persist };
       const cached = options.newSession === true ? undefined : await this.credentials.cachedSid(token.token);
       state.sid = cached ?? (await this.newSession(call, state, maxRetries, options.newSession !== true));
     }
@@ -257,7 +260,7 @@ export class Robocoders implements RobocodersClient {
         if (error instanceof NotFoundError && !renewed && !state.sidExplicit) {
           renewed = true;
           this.logger.info("session not found; creating a new one");
-          await this.credentials.dropSid(state.sid, call);
+          if (state.persist) await this.credentials.dropSid(state.sid, call);
           state.sid = await this.newSession(call, state, maxRetries, false);
           continue;
         }
@@ -286,6 +289,7 @@ export class Robocoders implements RobocodersClient {
       try {
         const token = state.token.token;
         const create = () => this.requestSession(call, token, maxRetries);
+        if (!state.persist) return await create();
         if (reuse) return await this.credentials.sid(call, token, create);
         const sid = await create();
         await this.credentials.storeSid(token, sid, true, call);
@@ -358,7 +362,12 @@ export class Robocoders implements RobocodersClient {
   /** Creates a new session, makes it the cached current session, and returns its id. */
   createSession(options?: RequestOptions): Promise<string> {
     return this.withCall(options, async (call) => {
-      const state: CallState = { token: await this.credentials.token(call), sid: "", sidExplicit: false };
+      const state: CallState = {
+        token: await this.credentials.token(call),
+        sid: "",
+        sidExplicit: false,
+        persist: true,
+      };
       return this.newSession(call, state, this.options.maxRetries, false);
     });
   }

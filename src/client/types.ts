@@ -68,8 +68,16 @@ export interface ChatOptions {
   agent?: string;
   /** The session to talk in. Default: the cached session, created when there is none. */
   sid?: string;
-  /** Create a fresh session for this call (and cache it). Default: false. */
+  /** Create a fresh session for this call (and cache it, unless `persistSession` is false). Default: false. */
   newSession?: boolean;
+  /**
+   * Make a session this call creates the cached current session (in memory and in `robocoders.json`).
+   * `false` leaves the cache's session alone: the call still reads the cached session when it needs one
+   * (unless `sid` or `newSession` says otherwise) and still caches a token it fetches, but a session it
+   * creates is known only from {@link ChatStream.sid}. For callers that track many sessions themselves,
+   * such as the gateway. Default: true.
+   */
+  persistSession?: boolean;
   /** Cancels the call. */
   signal?: AbortSignal;
   /** Overrides the client's `timeout` for this call, in ms. */

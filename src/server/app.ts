@@ -321,6 +321,8 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
       const stream = client.chat(plan.prompt, {
         agent,
         signal: controller.signal,
+        // The gateway tracks its sessions itself: they never go into the shared credential cache.
+        persistSession: false,
         ...(plan.sid === undefined ? { newSession: true } : { sid: plan.sid }),
       });
       const iterator = stream[Symbol.asyncIterator]();
