@@ -22,30 +22,44 @@ export class CallContext {
   readonly idleTimeout: number;
   /** Total time limit in ms. */
   readonly timeout: number;
-  private readonly internal = new AbortController();
-  private readonly deadline = new AbortController();
+  /** One controller for the whole call (cheaper than combining signals with `AbortSignal.any`). */
+  private readonly controller = new AbortController();
   private readonly callerSignal: AbortSignal | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly endsAt: number;
+  /** Why the call was aborted from inside: an internal abort, or the total timeout. */
+  private stopped: { kind: "internal"; reason: unknown } | { kind: "deadline" } | undefined;
+  private readonly onCallerAbort = (): void => {
+    this.controller.abort(this.callerSignal?.reason);
+  };
 
   constructor(limits: CallLimits) {
     this.timeout = limits.timeout;
     this.idleTimeout = limits.idleTimeout;
     this.callerSignal = limits.signal;
     this.endsAt = Date.now() + limits.timeout;
-    this.timer = setTimeout(
-      () => this.deadline.abort(new APITimeoutError("total", limits.timeout)),
-      limits.timeout,
-    );
+    this.signal = this.controller.signal;
+    this.timer = setTimeout(() => {
+      if (this.controller.signal.aborted) return;
+      this.stopped = { kind: "deadline" };
+      this.controller.abort(new APITimeoutError("total", limits.timeout));
+    }, limits.timeout);
     this.timer.unref();
-    const signals = [this.internal.signal, this.deadline.signal];
-    if (limits.signal !== undefined) signals.push(limits.signal);
-    this.signal = AbortSignal.any(signals);
+    const caller = limits.signal;
+    if (caller !== undefined) {
+      if (caller.aborted) this.controller.abort(caller.reason);
+      else caller.addEventListener("abort", this.onCallerAbort, { once: true });
+    }
   }
 
   /** Aborts the call from inside (a stream's `abort()`, an early `break`). */
   abort(reason?: unknown): void {
-    if (!this.internal.signal.aborted) this.internal.abort(reason);
+    if (this.controller.signal.aborted) return;
+    const stopped: { kind: "internal"; reason: unknown } = { kind: "internal", reason };
+    // Set before aborting: abort listeners may ask for abortError() synchronously.
+    this.stopped = stopped;
+    this.controller.abort(reason);
+    stopped.reason = this.controller.signal.reason;
   }
 
   /** Milliseconds left before the total timeout. */
@@ -61,10 +75,11 @@ export class CallContext {
     if (this.callerSignal?.aborted === true) {
       return new APIUserAbortError("Request was aborted", { cause: this.callerSignal.reason ?? cause });
     }
-    if (this.internal.signal.aborted) {
-      return new APIUserAbortError("Request was aborted", { cause: this.internal.signal.reason ?? cause });
+    const stopped = this.stopped;
+    if (stopped?.kind === "internal") {
+      return new APIUserAbortError("Request was aborted", { cause: stopped.reason ?? cause });
     }
-    if (this.deadline.signal.aborted) return new APITimeoutError("total", this.timeout, { cause });
+    if (stopped?.kind === "deadline") return new APITimeoutError("total", this.timeout, { cause });
     return undefined;
   }
 
@@ -74,9 +89,10 @@ export class CallContext {
     if (error !== undefined) throw error;
   }
 
-  /** Clears the total-timeout timer. */
+  /** Clears the total-timeout timer and stops listening to the caller's signal. */
   dispose(): void {
     clearTimeout(this.timer);
+    this.callerSignal?.removeEventListener("abort", this.onCallerAbort);
   }
 }
 

@@ -3,7 +3,7 @@
  * the HTTP request; plus the reference-rule text views.
  */
 import { InvalidArgumentError } from "../core/errors.js";
-import { type RobocodersEvent, referenceText } from "../core/events.js";
+import { type RawEvent, type RobocodersEvent, referenceText, toEvent } from "../core/events.js";
 import type { CallContext } from "./call-context.js";
 import type { AgentName, ChatStream } from "./types.js";
 
@@ -15,8 +15,8 @@ export interface ChatProgress {
   turns: number;
 }
 
-/** Produces the events of one call, updating `progress`. */
-export type ChatProducer = (progress: ChatProgress) => AsyncGenerator<RobocodersEvent>;
+/** Produces the raw events of one call, updating `progress`. */
+export type ChatProducer = (progress: ChatProgress) => AsyncGenerator<RawEvent>;
 
 /**
  * One chat call's events. Nothing is requested before iteration starts. Iterate once; `break`, `return` or
@@ -49,12 +49,25 @@ export class RobocodersChatStream implements ChatStream {
 
   /** The events. May be called once. */
   [Symbol.asyncIterator](): AsyncIterator<RobocodersEvent> {
+    const raw = this.rawEvents();
+    // A plain mapping iterator rather than another async generator layer: one promise less per event.
+    const typed = (result: IteratorResult<RawEvent>): IteratorResult<RobocodersEvent> =>
+      result.done === true ? result : { done: false, value: toEvent(result.value) };
+    return {
+      next: () => raw.next().then(typed),
+      return: (value?: unknown) => raw.return(value).then(typed),
+      throw: (error?: unknown) => raw.throw(error).then(typed),
+    };
+  }
+
+  /** The raw events (once: shares the "iterate once" rule with the typed view). */
+  private rawEvents(): AsyncGenerator<RawEvent> {
     if (this.started) throw new InvalidArgumentError("A ChatStream can be iterated only once");
     this.started = true;
     return this.run();
   }
 
-  private async *run(): AsyncGenerator<RobocodersEvent> {
+  private async *run(): AsyncGenerator<RawEvent> {
     let completed = false;
     try {
       this.call.throwIfAborted();
@@ -69,8 +82,9 @@ export class RobocodersChatStream implements ChatStream {
 
   /** The text of each event by the reference rule (`args.content`, else `message`), as it arrives. */
   async *text(): AsyncGenerator<string> {
-    for await (const event of this) {
-      const text = referenceText(event.raw);
+    // The text needs no typed events: read the raw objects directly.
+    for await (const raw of this.rawEvents()) {
+      const text = referenceText(raw);
       if (text !== undefined) yield text;
     }
   }

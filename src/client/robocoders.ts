@@ -10,7 +10,7 @@ import {
   type RobocodersError,
   UnexpectedStatusError,
 } from "../core/errors.js";
-import { type RobocodersEvent, referenceWaitsForResponse, toEvent } from "../core/events.js";
+import { type RawEvent, referenceWaitsForResponse } from "../core/events.js";
 import { isJwtExpired, jwtExpiry, looksLikeJwt } from "../core/jwt.js";
 import { createStderrLogger, type Logger, leveledLogger } from "../core/logger.js";
 import { decodeEventStream } from "../core/ndjson.js";
@@ -149,7 +149,7 @@ export class Robocoders implements RobocodersClient {
     progress: ChatProgress,
     maxContinues: number,
     maxRetries: number,
-  ): AsyncGenerator<RobocodersEvent> {
+  ): AsyncGenerator<RawEvent> {
     const token = await this.credentials.token(call);
     const persist = options.persistSession !== false;
     let state: CallState;
@@ -174,11 +174,9 @@ export class Robocoders implements RobocodersClient {
           this.logger.debug("skipped a line of the event stream", { reason, bytes: line.length }),
       });
       for await (const raw of events) {
-        const event = toEvent(raw);
         if (referenceWaitsForResponse(raw)) waits = true;
-        if (event.kind === "action" && (event.action === "finish" || event.action === "reject"))
-          finished = true;
-        yield event;
+        if (raw.action === "finish" || raw.action === "reject") finished = true;
+        yield raw;
       }
       if (!waits || finished || turn >= maxContinues) return;
       this.logger.debug("continuing", { turn: turn + 2 });
