@@ -1,0 +1,78 @@
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isolateEnv, referenceOutput, type World, world } from "./helpers.js";
+
+let w: World;
+let restoreEnv: () => void;
+beforeEach(async () => {
+  restoreEnv = isolateEnv();
+  w = await world();
+});
+afterEach(async () => {
+  await w.close();
+  restoreEnv();
+});
+
+const TASK = "Write a Python function that adds two numbers";
+const cacheFile = () => join(w.cacheDir, "robocoders.json");
+/** A token this emulator rejects with 401 (signed with another secret, not expired). */
+const foreignToken = () => w.emulator.mintToken({ secret: "another secret, another server" });
+
+describe("token refresh is single-flight within a process", () => {
+  it("ten concurrent calls rejected with the same cached token share one /auth fetch", async () => {
+    await mkdir(w.cacheDir, { recursive: true });
+    await writeFile(cacheFile(), JSON.stringify({ access_token: await foreignToken() }));
+    const client = w.client();
+    const texts = await Promise.all(
+      Array.from({ length: 10 }, () => client.chat(TASK, { maxContinues: 0, newSession: true }).finalText()),
+    );
+    expect(w.emulator.stats.requests.auth).toBe(1);
+    expect(w.emulator.stats.statuses["create-session"][401]).toBe(10);
+    expect(texts.every((text) => text.length > 0)).toBe(true);
+  });
+
+  it("without a cache file too: ten concurrent 401s, one /auth fetch", async () => {
+    const client = w.client({ cacheDir: false });
+    await client.setAccessToken(await foreignToken());
+    const sids = Array.from({ length: 10 }, () => w.emulator.createSession());
+    const texts = await Promise.all(
+      sids.map((sid) => client.chat(TASK, { maxContinues: 0, sid }).finalText()),
+    );
+    expect(w.emulator.stats.requests.auth).toBe(1);
+    expect(w.emulator.stats.statuses.chat[401]).toBe(10);
+    expect(texts.join("")).toBe(referenceOutput(w.emulator).slice(0, texts.join("").length));
+  });
+
+  it("ten concurrent first calls on a cold client share one /auth fetch", async () => {
+    const client = w.client({ cacheDir: false });
+    await Promise.all(Array.from({ length: 10 }, () => client.getAccessToken()));
+    expect(w.emulator.stats.requests.auth).toBe(1);
+  });
+});
+
+describe("persistSession: false", () => {
+  it("creates sessions without writing them to the cache, while the token is still cached", async () => {
+    const client = w.client();
+    await client.chat(TASK, { maxContinues: 0 }).finalText();
+    const before = await readFile(cacheFile(), "utf8");
+    const mtime = (await stat(cacheFile())).mtimeMs;
+    const cachedSid = (JSON.parse(before) as { sid: string }).sid;
+
+    const streams = Array.from({ length: 5 }, () =>
+      client.chat(TASK, { maxContinues: 0, newSession: true, persistSession: false }),
+    );
+    await Promise.all(streams.map((stream) => stream.finalText()));
+    const sids = streams.map((stream) => stream.sid);
+    expect(new Set(sids).size).toBe(5);
+    expect(sids).not.toContain(cachedSid);
+    for (const sid of sids) expect(w.emulator.hasSession(String(sid))).toBe(true);
+    expect(await readFile(cacheFile(), "utf8")).toBe(before);
+    expect((await stat(cacheFile())).mtimeMs).toBe(mtime);
+
+    // The cached session is still the current one.
+    const next = client.chat(TASK, { maxContinues: 0 });
+    await next.finalText();
+    expect(next.sid).toBe(cachedSid);
+  });
+});
