@@ -2,13 +2,24 @@
  * The HTTP layer of the client: undici dispatchers (proxy, idle timeout), one request with error
  * mapping and debug logging, and bounded retries with exponential backoff and jitter.
  */
-import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from "undici";
+import type { Dispatcher } from "undici";
 import { APIConnectionError, RateLimitError, type RobocodersError, ServerError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { type CallContext, sleep } from "./call-context.js";
 import { backoffDelay, errorFromResponse, mapTransportError } from "./http-errors.js";
 import type { ProxySetting } from "./options.js";
 import type { FetchLike } from "./types.js";
+
+type Undici = typeof import("undici");
+let undiciModule: Promise<Undici> | undefined;
+/**
+ * undici, loaded on first need: importing it costs tens of milliseconds, so a client starts loading it when
+ * it is created and the import overlaps with the work before the first request (reading the cache).
+ */
+function loadUndici(): Promise<Undici> {
+  undiciModule ??= import("undici");
+  return undiciModule;
+}
 
 /** Most bytes of an error body read (the rest is dropped). */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -61,12 +72,15 @@ export class HttpTransport {
 
   constructor(config: TransportConfig) {
     this.config = config;
+    // Start loading undici now; a failure surfaces on the first request.
+    loadUndici().catch(() => undefined);
   }
 
   /** The dispatcher for an idle timeout (one per distinct value, created on first use). */
-  private dispatcher(idleTimeout: number): Dispatcher {
+  private dispatcher(undici: Undici, idleTimeout: number): Dispatcher {
     let dispatcher = this.dispatchers.get(idleTimeout);
     if (dispatcher === undefined) {
+      const { Agent, EnvHttpProxyAgent, ProxyAgent } = undici;
       const timeouts = { bodyTimeout: idleTimeout, headersTimeout: idleTimeout };
       const proxy = this.config.proxy;
       if (proxy.kind === "url") dispatcher = new ProxyAgent({ uri: proxy.url, ...timeouts });
@@ -97,8 +111,10 @@ export class HttpTransport {
       body = JSON.stringify(spec.json);
       headers["content-type"] = "application/json";
     }
+    const undici = await loadUndici();
+    if (this.closed) throw new APIConnectionError("The client is closed");
     const started = performance.now();
-    const dispatcher = this.dispatcher(call.idleTimeout);
+    const dispatcher = this.dispatcher(undici, call.idleTimeout);
     let response: HttpResponse;
     try {
       if (this.config.fetch !== undefined) {
@@ -107,7 +123,7 @@ export class HttpTransport {
         Reflect.set(init, "dispatcher", dispatcher);
         response = await this.config.fetch(this.url(spec.path), init);
       } else {
-        response = await undiciFetch(this.url(spec.path), {
+        response = await undici.fetch(this.url(spec.path), {
           method: spec.method,
           headers,
           body,
