@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import lockfile from "proper-lockfile";
 import { RobocodersError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { CallContext } from "./call-context.js";
@@ -26,16 +27,12 @@ export const LOCK_STALE_MS = 10_000;
 /** Longest wait for the lock, in ms, before going ahead without it (and logging a warning). */
 export const LOCK_WAIT_MS = 60_000;
 
-// The lock and the atomic writer are needed only when the cache changes: load them on first use, so that a
-// warm-cache call (which only reads the file) does not pay for their import.
-type LockFn = typeof import("proper-lockfile").lock;
+// The atomic writer is needed only when the cache changes: load it on first use, so that a warm-cache call
+// (which only reads the file) does not pay for its import. proper-lockfile stays a static import: loading it
+// installs process signal handlers (signal-exit), and installing those late, after an application's own
+// SIGTERM/SIGINT handlers, would change how that application's process ends on a signal.
 type WriteFn = typeof import("write-file-atomic");
-let lockModule: Promise<LockFn> | undefined;
 let writerModule: Promise<WriteFn> | undefined;
-const loadLock = (): Promise<LockFn> => {
-  lockModule ??= import("proper-lockfile").then((module) => module.default.lock);
-  return lockModule;
-};
 const loadWriter = (): Promise<WriteFn> => {
   writerModule ??= import("write-file-atomic").then((module) => module.default);
   return writerModule;
@@ -144,10 +141,9 @@ export class CredentialCache {
 
   private async acquire(call?: CallContext): Promise<() => Promise<void>> {
     const started = Date.now();
-    const lock = await loadLock();
     for (;;) {
       try {
-        return await lock(this.file, {
+        return await lockfile.lock(this.file, {
           realpath: false,
           stale: LOCK_STALE_MS,
           retries: 0,
