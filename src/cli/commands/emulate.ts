@@ -19,15 +19,17 @@ export interface EmulateOptions {
 /** Resolves when the process gets SIGINT or SIGTERM. */
 export function untilStopped(): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
+    let stopping = false;
+    // The handlers stay installed while the command shuts down: removing them would hand a second signal to
+    // Node's default (or to another module's exit hook that re-raises it) and kill the process mid-cleanup.
+    // A second Ctrl-C forces the exit.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
       resolve(signal);
     };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 }
 
