@@ -3,37 +3,8 @@
  * way the service does (Python `json.dumps` defaults: `", "` and `": "` separators, non-ASCII escaped
  * as `\uXXXX`, surrogate pairs for emoji), in the key order of real actions.
  */
-
-/** Python-style `json.dumps` of a plain JSON value (ASCII only output). */
-export function pyDumps(value) {
-  if (value === null) return "null";
-  if (typeof value === "string") return pyString(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return "[" + value.map(pyDumps).join(", ") + "]";
-  const parts = [];
-  for (const [k, v] of Object.entries(value)) parts.push(pyString(k) + ": " + pyDumps(v));
-  return "{" + parts.join(", ") + "}";
-}
-
-function pyString(s) {
-  // JSON.stringify escapes quotes, backslashes and control characters; Python also escapes non-ASCII.
-  return JSON.stringify(s).replace(
-    /[\u007f-\uffff]/g,
-    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
-  );
-}
-
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { pyDumps } from "../../dist/emulator/index.js";
+import { mulberry32 } from "../../dist/emulator/stream.js";
 
 const WORDS = [
   "the",
@@ -86,7 +57,7 @@ function timestamp(i) {
  * text the reference rule picks from it (`args.content` if non-empty, else `message`).
  */
 export function eventBlock(targetBytes, seed = 1) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const sid = "07f3c70b-9d2e-4b8a-a1c3-5e6f7a8b9c0d";
   const lines = [];
   let bytes = 0;

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type PyValue, pyDumps } from "../emulator/py-json.js";
 import { APITimeoutError, InvalidArgumentError, StreamError } from "./errors.js";
 import type { RawEvent } from "./events.js";
 import {
@@ -9,7 +10,7 @@ import {
   LineSplitter,
   type SkipReason,
 } from "./ndjson.js";
-import { parsePythonJson, stringifyPythonJson } from "./pyjson.js";
+import { parsePythonJson } from "./pyjson.js";
 
 const encoder = new TextEncoder();
 const bytes = (text: string): Uint8Array => encoder.encode(text);
@@ -367,7 +368,7 @@ const stream = fc.record({ lines: fc.array(line, { maxLength: 12 }), finalNewlin
 
 function serialize(lines: Line[], finalNewline: boolean): { data: Uint8Array; texts: string[] } {
   const texts = lines.map((l) =>
-    l.kind === "event" ? stringifyPythonJson(l.value, { ensureAscii: l.ensureAscii }) : l.text,
+    l.kind === "event" ? pyDumps(l.value as PyValue, { ensureAscii: l.ensureAscii }) : l.text,
   );
   const parts = texts.map((t, i) => {
     const eol = lines[i]?.crlf === true ? "\r\n" : "\n";

@@ -11,6 +11,7 @@ import { expect, it } from "vitest";
 import { Robocoders } from "../../src/client/robocoders.js";
 import { RobocodersError } from "../../src/core/errors.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import { mulberry32 } from "../../src/emulator/stream.js";
 import type { Emulator } from "../../src/emulator/types.js";
 import { SESSION_HEADER, startServer } from "../../src/server/index.js";
 import { activeResources, eventually, recordedText, recordsOf } from "./helpers.js";
@@ -19,18 +20,6 @@ const LIBRARY_CHATS = 200;
 const GATEWAY_CHATS = 100;
 const CONCURRENCY = 10;
 const SEED = 20_240_607;
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A fault for one call and whether the call must recover from it. */
 interface Plan {
@@ -95,7 +84,7 @@ it("soak: 300 chats with random faults lose, duplicate and reorder nothing, and 
   const client = new Robocoders(clientOptions);
   const gateway = await startServer({ port: 0, apiKey: false, logLevel: "off", clientOptions });
   const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
-  const r = prng(SEED);
+  const r = mulberry32(SEED);
   const plans = Array.from({ length: LIBRARY_CHATS + GATEWAY_CHATS }, () => planFor(r));
 
   /** Odd calls name a session whose first turn was played, so the fault hits the long working turn. */
