@@ -10,7 +10,8 @@ export const FAULT_HEADER = "x-emulator-fault";
 /** The header that turns verbose streams on (`1`/`true`) or off (`0`/`false`) for one request. */
 export const VERBOSE_HEADER = "x-emulator-verbose";
 
-const ENDPOINTS: readonly EndpointName[] = [
+/** Every endpoint of the emulated API, as fault rules and counters name them. */
+export const ENDPOINTS: readonly EndpointName[] = [
   "auth",
   "create-session",
   "chat",

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import {
+  ENDPOINTS,
   extractDirectives,
   FAULT_HEADER,
   FaultSpecError,
@@ -35,15 +36,7 @@ import { isAgent, validateBody } from "./validation.js";
 
 const DEFAULT_TOKEN_LIFETIME = 365 * 24 * 3600;
 const DEFAULT_LONG_LINE = 3 << 20;
-const ENDPOINT_NAMES: readonly (EndpointName | "other")[] = [
-  "auth",
-  "create-session",
-  "chat",
-  "get-session-code",
-  "docs",
-  "openapi.json",
-  "other",
-];
+const ENDPOINT_NAMES: readonly (EndpointName | "other")[] = [...ENDPOINTS, "other"];
 const ROUTES: Record<string, { endpoint: EndpointName; method: "GET" | "POST" }> = {
   "/auth": { endpoint: "auth", method: "GET" },
   "/create-session": { endpoint: "create-session", method: "GET" },
