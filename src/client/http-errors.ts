@@ -189,6 +189,15 @@ function causeChain(error: unknown): ErrorWithCause[] {
   return chain;
 }
 
+/** The code of the error a transport fails with when a connection stays silent longer than the idle timeout. */
+export const IDLE_TIMEOUT_CODE = "ROBOCODERS_IDLE_TIMEOUT";
+
+/** Whether a transport failure is an idle timeout (undici's header/body timeouts, or {@link IDLE_TIMEOUT_CODE}). */
+export function isIdleTimeout(error: unknown): boolean {
+  const code = transportCode(error);
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === IDLE_TIMEOUT_CODE;
+}
+
 /** The undici/system error code somewhere in the cause chain (`UND_ERR_BODY_TIMEOUT`, `ECONNREFUSED`…). */
 export function transportCode(error: unknown): string | undefined {
   for (const item of causeChain(error)) {
@@ -217,10 +226,7 @@ export function mapTransportError(
   secrets: readonly string[] = [],
   eventsDelivered = 0,
 ): RobocodersError {
-  const code = transportCode(error);
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return new APITimeoutError("idle", idleTimeoutMs, { cause: error });
-  }
+  if (isIdleTimeout(error)) return new APITimeoutError("idle", idleTimeoutMs, { cause: error });
   const detail = redact(transportMessage(error), secrets);
   if (phase === "request") return new APIConnectionError(`${request} failed: ${detail}`, { cause: error });
   return new StreamError(`The response of ${request} broke off: ${detail}`, "stream_truncated", {

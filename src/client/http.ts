@@ -1,25 +1,28 @@
 /**
- * The HTTP layer of the client: undici dispatchers (proxy, idle timeout), one request with error
- * mapping and debug logging, and bounded retries with exponential backoff and jitter.
+ * The HTTP layer of the client: the choice of transport, one request with error mapping and debug logging,
+ * and bounded retries with exponential backoff and jitter.
+ *
+ * Without a proxy and without a custom `fetch`, requests go through `node:http` / `node:https` with one
+ * keep-alive agent per client ({@link NodeWire}): no HTTP library is loaded. With a proxy (the `proxy`
+ * option, `ROBOCODERS_PROXY`, or any of `HTTPS_PROXY`/`HTTP_PROXY` set, whatever `NO_PROXY` says) or a
+ * custom `fetch`, they go through undici ({@link UndiciWire}), loaded only then.
  */
-import type { Dispatcher } from "undici";
-import { APIConnectionError, RateLimitError, type RobocodersError, ServerError } from "../core/errors.js";
+import {
+  APIConnectionError,
+  APITimeoutError,
+  RateLimitError,
+  type RobocodersError,
+  ServerError,
+} from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { type CallContext, sleep } from "./call-context.js";
-import { backoffDelay, errorFromResponse, mapTransportError } from "./http-errors.js";
+import { backoffDelay, errorFromResponse, isIdleTimeout, mapTransportError } from "./http-errors.js";
+import { NodeWire } from "./node-wire.js";
 import type { ProxySetting } from "./options.js";
 import type { FetchLike } from "./types.js";
+import type { HttpResponse, Wire } from "./wire.js";
 
-type Undici = typeof import("undici");
-let undiciModule: Promise<Undici> | undefined;
-/**
- * undici, loaded on first need: importing it costs tens of milliseconds, so a client starts loading it when
- * it is created and the import overlaps with the work before the first request (reading the cache).
- */
-function loadUndici(): Promise<Undici> {
-  undiciModule ??= import("undici");
-  return undiciModule;
-}
+export type { HttpResponse } from "./wire.js";
 
 /** Most bytes of an error body read (the rest is dropped). */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -54,41 +57,44 @@ export interface TransportConfig {
   secrets: () => readonly string[];
 }
 
-/** What the client uses of a response (undici's and the global `Response` both fit). */
-export interface HttpResponse {
-  readonly ok: boolean;
-  readonly status: number;
-  readonly headers: { get(name: string): string | null };
-  readonly body: ReadableStream<Uint8Array> | null;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
+/** Which transport a client uses: `node` (`node:http`/`node:https`) or `undici` (proxy or custom `fetch`). */
+export function transportKind(config: Pick<TransportConfig, "proxy" | "fetch">): "node" | "undici" {
+  return config.proxy.kind === "none" && config.fetch === undefined ? "node" : "undici";
 }
 
-/** Sends requests for one client; owns its undici dispatchers. */
+/** The undici transport, imported on first use so that the default path never loads it. */
+async function undiciWire(config: TransportConfig): Promise<Wire> {
+  const { UndiciWire } = await import("./undici-wire.js");
+  return new UndiciWire({ proxy: config.proxy, fetch: config.fetch });
+}
+
+/**
+ * The failure of reading a body, as the stream decoder should see it: the call's abort or total timeout and
+ * the idle timeout become typed errors; anything else (a cut) is returned unchanged for the decoder to
+ * report as a truncated stream after the complete lines.
+ */
+export function bodyFailure(error: unknown, call: CallContext): unknown {
+  const aborted = call.abortError(error);
+  if (aborted !== undefined) return aborted;
+  if (isIdleTimeout(error)) return new APITimeoutError("idle", call.idleTimeout, { cause: error });
+  return error;
+}
+
+/** Sends requests for one client; owns its transport and so its connections. */
 export class HttpTransport {
-  private readonly dispatchers = new Map<number, Dispatcher>();
   private readonly config: TransportConfig;
+  private wire: Wire | Promise<Wire>;
   private closed = false;
 
   constructor(config: TransportConfig) {
     this.config = config;
-    // Start loading undici now; a failure surfaces on the first request.
-    loadUndici().catch(() => undefined);
-  }
-
-  /** The dispatcher for an idle timeout (one per distinct value, created on first use). */
-  private dispatcher(undici: Undici, idleTimeout: number): Dispatcher {
-    let dispatcher = this.dispatchers.get(idleTimeout);
-    if (dispatcher === undefined) {
-      const { Agent, EnvHttpProxyAgent, ProxyAgent } = undici;
-      const timeouts = { bodyTimeout: idleTimeout, headersTimeout: idleTimeout };
-      const proxy = this.config.proxy;
-      if (proxy.kind === "url") dispatcher = new ProxyAgent({ uri: proxy.url, ...timeouts });
-      else if (proxy.kind === "env") dispatcher = new EnvHttpProxyAgent(timeouts);
-      else dispatcher = new Agent(timeouts);
-      this.dispatchers.set(idleTimeout, dispatcher);
+    if (transportKind(config) === "node") this.wire = new NodeWire(config.baseURL);
+    else {
+      const wire = undiciWire(config);
+      // A failure to load surfaces on the first request.
+      wire.catch(() => undefined);
+      this.wire = wire;
     }
-    return dispatcher;
   }
 
   /** The full URL of a path. */
@@ -111,30 +117,18 @@ export class HttpTransport {
       body = JSON.stringify(spec.json);
       headers["content-type"] = "application/json";
     }
-    const undici = await loadUndici();
-    if (this.closed) throw new APIConnectionError("The client is closed");
     const started = performance.now();
-    const dispatcher = this.dispatcher(undici, call.idleTimeout);
     let response: HttpResponse;
     try {
-      if (this.config.fetch !== undefined) {
-        const init: RequestInit = { method: spec.method, headers, body, signal: call.signal };
-        // The global RequestInit types `dispatcher` with Node's bundled undici types; set it untyped.
-        Reflect.set(init, "dispatcher", dispatcher);
-        response = await this.config.fetch(this.url(spec.path), init);
-      } else {
-        response = await undici.fetch(this.url(spec.path), {
-          method: spec.method,
-          headers,
-          body,
-          signal: call.signal,
-          dispatcher,
-        });
-      }
+      const wire = await this.wire;
+      if (this.closed) throw new APIConnectionError("The client is closed");
+      response = await wire.send({ method: spec.method, url: this.url(spec.path), headers, body }, call);
     } catch (error) {
       const mapped =
         call.abortError(error) ??
-        mapTransportError(error, "request", label, call.idleTimeout, this.config.secrets());
+        (error instanceof APIConnectionError
+          ? error
+          : mapTransportError(error, "request", label, call.idleTimeout, this.config.secrets()));
       this.log(spec, undefined, started, attempt, mapped);
       throw mapped;
     }
@@ -197,12 +191,11 @@ export class HttpTransport {
     this.config.logger.debug("request", fields);
   }
 
-  /** Closes every dispatcher. */
+  /** Closes the transport's connections. */
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.dispatchers.values()];
-    this.dispatchers.clear();
-    await Promise.all(all.map((dispatcher) => dispatcher.close().catch(() => undefined)));
+    const wire = await Promise.resolve(this.wire).catch(() => undefined);
+    await wire?.close();
   }
 }
 
@@ -215,20 +208,12 @@ export function isRetryable(error: unknown): error is RateLimitError | ServerErr
 
 /** Reads at most `limit` bytes of a body as UTF-8 and drops the rest. */
 async function readLimited(response: HttpResponse, limit: number): Promise<string> {
-  const body = response.body;
-  if (body === null) return "";
-  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+  for await (const chunk of response.chunks()) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size >= limit) break;
   }
   return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
 }

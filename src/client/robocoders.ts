@@ -3,7 +3,6 @@
  * credential cache, with retries, timeouts, cancellation and proxies.
  */
 import {
-  APITimeoutError,
   AuthenticationError,
   InvalidArgumentError,
   NotFoundError,
@@ -19,8 +18,7 @@ import { CredentialCache } from "./cache.js";
 import { CallContext } from "./call-context.js";
 import { type ChatProgress, RobocodersChatStream } from "./chat-stream.js";
 import { Credentials, type ResolvedToken } from "./credentials.js";
-import { type HttpResponse, HttpTransport } from "./http.js";
-import { transportCode } from "./http-errors.js";
+import { bodyFailure, type HttpResponse, HttpTransport } from "./http.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
 import type {
   AgentName,
@@ -189,25 +187,18 @@ export class Robocoders implements RobocodersClient {
    * to the stream decoder, which reports them as a truncated stream after the complete lines.
    */
   private async *bodyChunks(response: HttpResponse, call: CallContext): AsyncGenerator<Uint8Array> {
-    const body = response.body;
-    if (body === null) return;
-    const reader = body.getReader();
+    const iterator = response.chunks()[Symbol.asyncIterator]();
     let finished = false;
     try {
       for (;;) {
-        let result: Awaited<ReturnType<typeof reader.read>>;
+        let result: IteratorResult<Uint8Array>;
         try {
-          result = await reader.read();
+          result = await iterator.next();
         } catch (error) {
           finished = true;
-          const aborted = call.abortError(error);
-          if (aborted !== undefined) throw aborted;
-          const code = transportCode(error);
-          if (code === "UND_ERR_BODY_TIMEOUT")
-            throw new APITimeoutError("idle", call.idleTimeout, { cause: error });
-          throw error;
+          throw bodyFailure(error, call);
         }
-        if (result.done) {
+        if (result.done === true) {
           finished = true;
           return;
         }
@@ -216,7 +207,11 @@ export class Robocoders implements RobocodersClient {
     } finally {
       if (!finished) {
         call.abort();
-        await reader.cancel().catch(() => undefined);
+        try {
+          await iterator.return?.();
+        } catch {
+          // The body is being abandoned; its close error adds nothing.
+        }
       }
     }
   }
