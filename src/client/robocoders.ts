@@ -445,7 +445,7 @@ export class Robocoders implements RobocodersClient {
     return this.credentials.clear();
   }
 
-  /** Releases connections (the undici dispatchers). The client must not be used afterwards. */
+  /** Releases connections (the keep-alive agent or undici dispatchers). The client must not be used afterwards. */
   close(): Promise<void> {
     return this.transport.close();
   }

@@ -54,7 +54,11 @@ export interface RobocodersOptions {
   retryDelay?: number;
   /** Longest accepted line of the event stream, in bytes. Default: 64 MiB. */
   maxLineBytes?: number;
-  /** The `fetch` to use. Default: undici's `fetch` with a dispatcher for the proxy and timeouts. */
+  /**
+   * A `fetch` to send requests with; it receives undici's `dispatcher` (proxy, timeouts) in its init.
+   * Default: none; requests go through `node:http`/`node:https` with a keep-alive agent, or through
+   * undici's `fetch` when a proxy is configured (option or environment).
+   */
   fetch?: FetchLike;
   /** Where log records go. Default: a logger writing to stderr. */
   logger?: Logger;
@@ -170,6 +174,6 @@ export interface RobocodersClient {
   status(): Promise<CredentialStatus>;
   /** Deletes the cached token and session. */
   clearCache(): Promise<void>;
-  /** Releases connections (the undici dispatcher). The client must not be used afterwards. */
+  /** Releases connections (the keep-alive agent or undici dispatchers). The client must not be used afterwards. */
   close(): Promise<void>;
 }
