@@ -3,7 +3,6 @@
  * {@link RobocodersClient}.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { Robocoders } from "../client/robocoders.js";
@@ -37,8 +36,8 @@ import {
 /** The header that pins a session (request) and names the session used (response). */
 export const SESSION_HEADER = "X-Robocoders-Session";
 
-/** What a request log record holds besides method, path, status and duration. */
-interface RequestInfo {
+/** @internal What a request log record holds besides method, path, status and duration. */
+export interface RequestInfo {
   /** `performance.now()` when the request arrived. */
   started: number;
   model?: string;
@@ -50,17 +49,100 @@ interface RequestInfo {
 
 type Env = { Variables: { info: RequestInfo } };
 
+/** @internal A chat completion request, apart from the HTTP layer that carries it. */
+export interface ChatCall {
+  /** A request header (case-insensitive name), or `undefined`. */
+  header(name: string): string | undefined;
+  /** Reads the whole request body as text (called once, after the shutdown check). */
+  readBody(): Promise<string>;
+  /** Aborts when the caller goes away. */
+  signal: AbortSignal;
+  /** The request's log record. */
+  info: RequestInfo;
+  /** Logs the request with its final status (streams log themselves when they end). */
+  log(status: number): void;
+}
+
+/** @internal What a chat completion is answered with. */
+export type ChatReply =
+  | { kind: "json"; status: number; headers: Record<string, string>; body: string }
+  | { kind: "sse"; headers: Record<string, string>; stream: SseStream };
+
+/** @internal One step of an {@link SseStream}. */
+export interface SsePull {
+  /** SSE frames to send (may be `""`). */
+  frames: string;
+  /** True when nothing follows. */
+  done: boolean;
+}
+
+/** @internal The frames of a streamed answer, pulled one step at a time. */
+export interface SseStream {
+  /** The frames ready at once: the role chunk, and the first text (or all of it) when already known. */
+  readonly head: string;
+  /** True when {@link head} already holds the whole stream. */
+  readonly complete: boolean;
+  /** The next frames. Never rejects: an upstream failure becomes an error event. */
+  pull(): Promise<SsePull>;
+  /** The caller went away: cancels the upstream call and logs the request as 499. */
+  cancel(): Promise<void>;
+}
+
+/** @internal What the Node request listener of `startServer` uses to serve chat completions directly. */
+export interface ChatHooks {
+  /** The API key error of a request, or `undefined` when it may pass. */
+  authError(header: (name: string) => string | undefined): GatewayError | undefined;
+  /** Answers a chat completion (never rejects: failures become error replies). */
+  answer(call: ChatCall): Promise<ChatReply>;
+  /** Logs a finished request. */
+  log(method: string, path: string, status: number, info: RequestInfo): void;
+  /** Logs an unexpected failure and maps it to the error answered. */
+  fail(error: unknown): GatewayError;
+  /** Largest accepted request body, in bytes. */
+  maxBodyBytes: number;
+}
+
 const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
-function errorResponse(error: GatewayError): Response {
-  return new Response(JSON.stringify(error.toJSON()), {
+/** @internal The JSON reply of an error. */
+export function errorReply(error: GatewayError): ChatReply & { kind: "json" } {
+  return {
+    kind: "json",
     status: error.status,
     headers: { "content-type": "application/json; charset=utf-8", ...error.headers },
+    body: JSON.stringify(error.toJSON()),
+  };
+}
+
+function errorResponse(error: GatewayError): Response {
+  const reply = errorReply(error);
+  return new Response(reply.body, { status: reply.status, headers: reply.headers });
+}
+
+const encoder = new TextEncoder();
+
+/** A reply as a web `Response`; a stream becomes a `ReadableStream` of its frames. */
+function toResponse(reply: ChatReply): Response {
+  if (reply.kind === "json")
+    return new Response(reply.body, { status: reply.status, headers: reply.headers });
+  const { stream } = reply;
+  const body = new ReadableStream<Uint8Array>({
+    start(out) {
+      out.enqueue(encoder.encode(stream.head));
+      if (stream.complete) out.close();
+    },
+    async pull(out) {
+      const { frames, done } = await stream.pull();
+      if (frames !== "") out.enqueue(encoder.encode(frames));
+      if (done) out.close();
+    },
+    cancel: () => stream.cancel(),
   });
+  return new Response(body, { status: 200, headers: reply.headers });
 }
 
 /** The gateway: a Hono app (`fetch`, `request`) with shutdown and the state it keeps. */
@@ -73,6 +155,8 @@ export class GatewayApp extends Hono<Env> {
   private readonly running = new Set<AbortController>();
   private readonly idleWaiters = new Set<() => void>();
   private draining = false;
+  /** @internal Set by {@link createApp}: serving chat completions without the fetch layer. */
+  chatHooks: ChatHooks | undefined;
 
   /** @internal Use {@link createApp}. */
   constructor(client: RobocodersClient, ownsClient: boolean, conversations: ConversationCache | undefined) {
@@ -153,17 +237,48 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
 
   const app = new GatewayApp(client, options.client === undefined, conversations);
 
-  const logRequest = (c: Context<Env>, status: number, info: RequestInfo) => {
+  const log = (method: string, path: string, status: number, info: RequestInfo) => {
+    if (!logger.enabled("info")) return;
     const fields: Record<string, unknown> = {
-      method: c.req.method,
-      path: c.req.path,
+      method,
+      path,
       status,
       durationMs: Math.round(performance.now() - info.started),
     };
     if (info.model !== undefined) fields.model = info.model;
     if (info.session !== undefined) fields.session = info.session;
     if (info.stream !== undefined) fields.stream = info.stream;
-    logger.info(`${c.req.method} ${c.req.path} ${status}`, fields);
+    logger.info(`${method} ${path} ${status}`, fields);
+  };
+
+  /** The error for a request on `/v1/*` without the right API key; `undefined` when it may pass. */
+  const authError = (header: (name: string) => string | undefined): GatewayError | undefined => {
+    if (keyDigest === undefined) return undefined;
+    const authorization = header("authorization");
+    const bearer =
+      authorization !== undefined ? /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] : undefined;
+    const presented = bearer ?? header("x-api-key");
+    if (presented === undefined || presented === "") {
+      return new GatewayError(
+        401,
+        "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+        {
+          type: "authentication_error",
+          code: "missing_api_key",
+          headers: { "WWW-Authenticate": 'Bearer realm="robocoders"' },
+        },
+      );
+    }
+    if (!timingSafeEqual(digest(presented), keyDigest)) {
+      return new GatewayError(403, "Invalid API key", { type: "permission_error", code: "invalid_api_key" });
+    }
+    return undefined;
+  };
+
+  /** Logs an unexpected failure of a request and maps it. */
+  const fail = (error: unknown): GatewayError => {
+    logger.error("request failed", { error: error instanceof Error ? error.message : String(error) });
+    return toGatewayError(error);
   };
 
   app.use("*", async (c, next) => {
@@ -171,34 +286,12 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     c.set("info", info);
     await next();
     // Streams are logged when they end, by the chat handler.
-    if (info.deferred !== true) logRequest(c, c.res.status, info);
+    if (info.deferred !== true) log(c.req.method, c.req.path, c.res.status, info);
   });
 
   app.use("/v1/*", async (c, next) => {
-    if (keyDigest === undefined) return next();
-    const authorization = c.req.header("authorization");
-    const bearer =
-      authorization !== undefined ? /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] : undefined;
-    const presented = bearer ?? c.req.header("x-api-key");
-    if (presented === undefined || presented === "") {
-      return errorResponse(
-        new GatewayError(
-          401,
-          "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
-          {
-            type: "authentication_error",
-            code: "missing_api_key",
-            headers: { "WWW-Authenticate": 'Bearer realm="robocoders"' },
-          },
-        ),
-      );
-    }
-    if (!timingSafeEqual(digest(presented), keyDigest)) {
-      return errorResponse(
-        new GatewayError(403, "Invalid API key", { type: "permission_error", code: "invalid_api_key" }),
-      );
-    }
-    return next();
+    const error = authError((name) => c.req.header(name));
+    return error === undefined ? next() : errorResponse(error);
   });
 
   app.get("/health", (c) => c.json({ status: app.isDraining ? "draining" : "ok" }));
@@ -226,17 +319,14 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     }),
     async (c) => {
       const info = c.get("info");
-      try {
-        return await chatCompletions(c, info);
-      } catch (error) {
-        const mapped = toGatewayError(error, { pinnedSession: c.req.header(SESSION_HEADER) !== undefined });
-        if (mapped.status === 500) {
-          logger.error("chat completion failed", {
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-        return errorResponse(mapped);
-      }
+      const reply = await answerChat({
+        header: (name) => c.req.header(name),
+        readBody: () => c.req.text(),
+        signal: c.req.raw.signal,
+        info,
+        log: (status) => log(c.req.method, c.req.path, status, info),
+      });
+      return toResponse(reply);
     },
   );
 
@@ -252,19 +342,32 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
       }),
     ),
   );
-  app.onError((error) => {
-    logger.error("request failed", { error: error instanceof Error ? error.message : String(error) });
-    return errorResponse(toGatewayError(error));
-  });
+  app.onError((error) => errorResponse(fail(error)));
 
-  async function chatCompletions(c: Context<Env>, info: RequestInfo): Promise<Response> {
+  /** Answers a chat completion; a failure before the answer began becomes an error reply. */
+  async function answerChat(call: ChatCall): Promise<ChatReply> {
+    try {
+      return await chatCompletions(call);
+    } catch (error) {
+      const mapped = toGatewayError(error, { pinnedSession: call.header(SESSION_HEADER) !== undefined });
+      if (mapped.status === 500) {
+        logger.error("chat completion failed", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return errorReply(mapped);
+    }
+  }
+
+  async function chatCompletions(call: ChatCall): Promise<ChatReply> {
+    const { info } = call;
     if (app.isDraining) {
       throw new GatewayError(503, "The gateway is shutting down", {
         type: "server_error",
         code: "shutting_down",
       });
     }
-    const raw = await c.req.text();
+    const raw = await call.readBody();
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -278,7 +381,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     const agent = resolveModel(request.model);
     info.model = agent;
 
-    const pinned = c.req.header(SESSION_HEADER);
+    const pinned = call.header(SESSION_HEADER);
     if (pinned !== undefined && !SESSION_PATTERN.test(pinned)) {
       throw invalidRequest(
         `${SESSION_HEADER} must be 1-128 characters of letters, digits, '.', '_', ':' or '-'`,
@@ -301,7 +404,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
             code: "shutting_down",
           })
         : toGatewayError(error, { pinnedSession: pinned !== undefined });
-    const requestSignal = c.req.raw.signal;
+    const requestSignal = call.signal;
     const onRequestAbort = () => controller.abort(new Error("The client closed the connection"));
     requestSignal.addEventListener("abort", onRequestAbort, { once: true });
     const untrack = app.track(controller);
@@ -377,7 +480,13 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
       remember(text);
       const sid = sidOf();
       if (sid !== undefined) headers[SESSION_HEADER] = sid;
-      return c.json(chatCompletion(meta, text, usageOf(plan.prompt, text)), 200, headers);
+      headers["content-type"] = "application/json";
+      return {
+        kind: "json",
+        status: 200,
+        headers,
+        body: JSON.stringify(chatCompletion(meta, text, usageOf(plan.prompt, text))),
+      };
     }
 
     // Streaming: the first event arrived, so the status is final from here on.
@@ -385,23 +494,39 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     info.session = sidOf();
     const sid = sidOf();
     if (sid !== undefined) headers[SESSION_HEADER] = sid;
-    const encoder = new TextEncoder();
     let text = "";
-    let next: Promise<IteratorResult<RobocodersEvent>> | undefined = Promise.resolve(first);
+    let next: Promise<IteratorResult<RobocodersEvent>> | undefined;
     let finished = false;
+    let ended = false;
     let cancelled = false;
     const finish = (status: number) => {
       if (finished) return;
       finished = true;
       release();
-      logRequest(c, status, info);
+      call.log(status);
+    };
+    /** The frames of one upstream step: a text chunk, the end of the stream, or nothing. */
+    const framesOf = (result: IteratorResult<RobocodersEvent>): string => {
+      if (result.done === true) {
+        ended = true;
+        remember(text);
+        let tail = sseData(chatCompletionChunk(meta, {}, "stop"));
+        if (request.includeUsage) tail += sseData(usageChunk(meta, usageOf(plan.prompt, text)));
+        finish(200);
+        return tail + SSE_DONE;
+      }
+      const delta = referenceText(result.value.raw);
+      if (delta === undefined || delta === "") return "";
+      text += delta;
+      return sseData(chatCompletionChunk(meta, { content: delta }));
     };
 
-    const sse = new ReadableStream<Uint8Array>({
-      start(out) {
-        out.enqueue(encoder.encode(sseData(chatCompletionChunk(meta, { role: "assistant", content: "" }))));
-      },
-      async pull(out) {
+    const head = sseData(chatCompletionChunk(meta, { role: "assistant", content: "" })) + framesOf(first);
+    const sse: SseStream = {
+      head,
+      complete: ended,
+      async pull() {
+        if (ended) return { frames: "", done: true };
         try {
           for (;;) {
             if (next === undefined) {
@@ -410,36 +535,22 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
               next.catch(() => undefined);
             }
             const result = await withKeepAlive(next, keepAliveMs);
-            if (result === KEEP_ALIVE) {
-              out.enqueue(encoder.encode(SSE_KEEP_ALIVE));
-              return;
-            }
+            if (result === KEEP_ALIVE) return { frames: SSE_KEEP_ALIVE, done: false };
             next = undefined;
-            if (result.done === true) {
-              remember(text);
-              let tail = sseData(chatCompletionChunk(meta, {}, "stop"));
-              if (request.includeUsage) tail += sseData(usageChunk(meta, usageOf(plan.prompt, text)));
-              out.enqueue(encoder.encode(tail + SSE_DONE));
-              out.close();
-              finish(200);
-              return;
-            }
-            const delta = referenceText(result.value.raw);
-            if (delta !== undefined && delta !== "") {
-              text += delta;
-              out.enqueue(encoder.encode(sseData(chatCompletionChunk(meta, { content: delta }))));
-              return;
-            }
+            const frames = framesOf(result);
+            if (ended || frames !== "") return { frames, done: ended };
           }
         } catch (error) {
+          ended = true;
           const clientLeft = cancelled || requestSignal.aborted;
-          if (!clientLeft) {
-            const mapped = mapError(error);
-            logger.warn("stream failed after it began", { status: mapped.status, code: mapped.code });
-            out.enqueue(encoder.encode(sseError(mapped.toJSON().error) + SSE_DONE));
-            out.close();
+          if (clientLeft) {
+            finish(499);
+            return { frames: "", done: true };
           }
-          finish(clientLeft ? 499 : 200);
+          const mapped = mapError(error);
+          logger.warn("stream failed after it began", { status: mapped.status, code: mapped.code });
+          finish(200);
+          return { frames: sseError(mapped.toJSON().error) + SSE_DONE, done: true };
         }
       },
       async cancel() {
@@ -448,19 +559,21 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
         finish(499);
         await iterator.return?.();
       },
-    });
+    };
 
-    return new Response(sse, {
-      status: 200,
+    return {
+      kind: "sse",
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
         "x-accel-buffering": "no",
         ...headers,
       },
-    });
+      stream: sse,
+    };
   }
 
+  app.chatHooks = { authError, answer: answerChat, log, fail, maxBodyBytes };
   return app;
 }
 
