@@ -39,6 +39,11 @@ interface CallState {
   sidExplicit: boolean;
   /** Sessions created by this call become the cached current session (`ChatOptions.persistSession`). */
   persist: boolean;
+  /**
+   * The call asked for a session of its own (`newSession`): a replacement is always created anew, never
+   * taken from the cache, where a concurrent call may just have stored its own new session.
+   */
+  ownSession: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -151,11 +156,12 @@ export class Robocoders implements RobocodersClient {
     const token = await this.credentials.token(call);
     const persist = options.persistSession !== false;
     let state: CallState;
-    if (options.sid !== undefined) state = { token, sid: options.sid, sidExplicit: true, persist };
+    const ownSession = options.newSession === true;
+    if (options.sid !== undefined) state = { token, sid: options.sid, sidExplicit: true, persist, ownSession };
     else {
-      state = { token, sid: "", sidExplicit: false, persist };
-      const cached = options.newSession === true ? undefined : await this.credentials.cachedSid(token.token);
-      state.sid = cached ?? (await this.newSession(call, state, maxRetries, options.newSession !== true));
+      state = { token, sid: "", sidExplicit: false, persist, ownSession };
+      const cached = ownSession ? undefined : await this.credentials.cachedSid(token.token);
+      state.sid = cached ?? (await this.newSession(call, state, maxRetries, !ownSession));
     }
     progress.sid = state.sid;
 
@@ -247,7 +253,7 @@ export class Robocoders implements RobocodersClient {
         if (is401(error) && !refreshed) {
           refreshed = true;
           await this.refreshToken(call, state, error);
-          if (!state.sidExplicit) state.sid = await this.newSession(call, state, maxRetries, true);
+          if (!state.sidExplicit) state.sid = await this.newSession(call, state, maxRetries, !state.ownSession);
           continue;
         }
         if (error instanceof NotFoundError && !renewed && !state.sidExplicit) {
@@ -360,6 +366,7 @@ export class Robocoders implements RobocodersClient {
         sid: "",
         sidExplicit: false,
         persist: true,
+        ownSession: true,
       };
       return this.newSession(call, state, this.options.maxRetries, false);
     });

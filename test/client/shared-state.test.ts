@@ -51,6 +51,30 @@ describe("token refresh is single-flight within a process", () => {
   });
 });
 
+describe("a call with a session of its own keeps it to itself", () => {
+  it("ten concurrent newSession calls, each rejected once with 401 on /chat, never share a session", async () => {
+    const client = w.client();
+    await client.getAccessToken();
+    const calls = Array.from({ length: 10 }, async (_, i) => {
+      const stream = client.chat(`${TASK} <call-${i}> [[fault:status=401, count=1, tag=call-${i}]]`, {
+        maxContinues: 0,
+        newSession: true,
+      });
+      return { marker: `<call-${i}>`, text: await stream.finalText(), sid: stream.sid };
+    });
+    const results = await Promise.all(calls);
+    expect(w.emulator.stats.statuses.chat[401]).toBe(10);
+    // Each call's prompt reached a session no other call used, and each call got exactly its own turn.
+    const sids = results.map((r) => r.sid);
+    expect(new Set(sids).size).toBe(10);
+    for (const r of results) {
+      const records = w.emulator.chats.filter((c) => c.sid === r.sid);
+      expect(records.map((c) => c.cleanPrompt)).toEqual([`${TASK} ${r.marker}`]);
+      expect(r.text).toBe(records[0]?.texts.join(""));
+    }
+  });
+});
+
 describe("persistSession: false", () => {
   it("creates sessions without writing them to the cache, while the token is still cached", async () => {
     const client = w.client();
