@@ -16,6 +16,7 @@ import {
   robocoders,
 } from "../../src/ai-sdk/index.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { until } from "../support.js";
 
 const TASK = "Write a Python script add.py that adds two numbers";
 
@@ -53,11 +54,6 @@ async function startSession(): Promise<string> {
   const sid = robocodersMetadata(first.providerMetadata).sid;
   if (sid === undefined) throw new Error("no session id");
   return sid;
-}
-
-/** Waits (without a clock) until the emulator has recorded what `check` looks for. */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe("streamText", () => {

@@ -234,11 +234,4 @@ export function stripAnsi(text: string): string {
     .join("\n");
 }
 
-/** Polls `predicate` every 20 ms until it holds (or throws after `timeoutMs`). */
-export async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { until } from "../support.js";

@@ -6,7 +6,7 @@ import {
   StreamError,
 } from "../../src/core/errors.js";
 import { endsTurn, type RobocodersEvent } from "../../src/core/events.js";
-import { eventually, isolateEnv, referenceOutput, rejection, type World, world } from "./helpers.js";
+import { isolateEnv, referenceOutput, rejection, until, type World, world } from "./helpers.js";
 
 let w: World;
 let restoreEnv: () => void;
@@ -203,7 +203,7 @@ describe("timeouts and cancellation", () => {
     const error = await rejection(w.client({ timeout: 800 }).chat(TASK).finalText());
     expect(error).toBeInstanceOf(APITimeoutError);
     expect((error as APITimeoutError).kind).toBe("total");
-    await eventually(() => w.emulator.stats.chatStreams.aborted === 1);
+    await until(() => w.emulator.stats.chatStreams.aborted === 1);
   });
 
   it("an AbortSignal aborts the request; the server sees the stream aborted", async () => {
@@ -216,7 +216,7 @@ describe("timeouts and cancellation", () => {
       })(),
     );
     expect(error).toBeInstanceOf(APIUserAbortError);
-    await eventually(() => w.emulator.stats.chatStreams.aborted === 1);
+    await until(() => w.emulator.stats.chatStreams.aborted === 1);
   });
 
   it("an already aborted signal sends nothing", async () => {
@@ -229,7 +229,7 @@ describe("timeouts and cancellation", () => {
     w.emulator.setFaults("silence=300");
     const stream = w.client().chat(TASK);
     for await (const _event of stream) if (stream.turns === 2) break;
-    await eventually(() => w.emulator.stats.chatStreams.aborted === 1);
+    await until(() => w.emulator.stats.chatStreams.aborted === 1);
     expect(w.emulator.stats.chatStreams.completed).toBe(1);
     expect(w.emulator.stats.requests.chat).toBe(2);
   });
@@ -243,6 +243,6 @@ describe("timeouts and cancellation", () => {
       })(),
     );
     expect(error).toBeInstanceOf(APIUserAbortError);
-    await eventually(() => w.emulator.stats.chatStreams.aborted === 1);
+    await until(() => w.emulator.stats.chatStreams.aborted === 1);
   });
 });

@@ -7,31 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Robocoders } from "../../src/client/index.js";
 import type { RobocodersOptions } from "../../src/client/types.js";
-import type { Logger } from "../../src/core/logger.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
-
-/** A log record captured by {@link recordingLogger}. */
-export interface LogRecord {
-  level: string;
-  message: string;
-  fields: Record<string, unknown> | undefined;
-}
-
-/** A logger that keeps every record. */
-export function recordingLogger(): Logger & { records: LogRecord[]; text(): string } {
-  const records: LogRecord[] = [];
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    records.push({ level, message, fields });
-  };
-  return {
-    records,
-    text: () => JSON.stringify(records),
-    error: push("error"),
-    warn: push("warn"),
-    info: push("info"),
-    debug: push("debug"),
-  };
-}
 
 /** Environment variables the client reads; cleared for every test so the host's settings never leak in. */
 export const CLIENT_ENV = [
@@ -103,15 +79,6 @@ export function referenceOutput(emulator: Emulator, from = 0): string {
     .join("");
 }
 
-/** Polls `check` until it holds (the emulator notices aborts asynchronously). */
-export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Catches the rejection of `promise` (fails when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -121,3 +88,5 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("expected a rejection");
 }
+
+export { type LogRecord, recordingLogger, until } from "../support.js";

@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Robocoders } from "../../src/client/robocoders.js";
 import type { RobocodersOptions } from "../../src/client/types.js";
-import type { Logger } from "../../src/core/logger.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 import {
   type OpenAIErrorObject,
@@ -14,26 +13,14 @@ import {
   type ServerOptions,
   startServer,
 } from "../../src/server/index.js";
-
-/** A logger that keeps its records. */
-export interface MemoryLogger extends Logger {
-  records: Array<{ level: string; message: string; fields: Record<string, unknown> | undefined }>;
-}
-
-export function memoryLogger(): MemoryLogger {
-  const records: MemoryLogger["records"] = [];
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    records.push({ level, message, fields });
-  };
-  return { records, error: push("error"), warn: push("warn"), info: push("info"), debug: push("debug") };
-}
+import { recordingLogger } from "../support.js";
 
 /** An emulator, a client on it (temp cache, no retries, no continues) and a gateway in front. */
 export interface Stack {
   emulator: Emulator;
   client: Robocoders;
   server: RunningServer;
-  logger: MemoryLogger;
+  logger: ReturnType<typeof recordingLogger>;
   /** `${server.url}/v1` */
   baseURL: string;
   close(): Promise<void>;
@@ -52,7 +39,7 @@ export async function startStack(
     logLevel: "off",
     ...options.client,
   });
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   const server = await startServer({ port: 0, apiKey: false, client, logger, ...options.server });
   return {
     emulator,
@@ -77,16 +64,6 @@ export function emulatorText(emulator: Emulator, sid: string | null | undefined)
   return records.flatMap((record) => record.texts).join("");
 }
 
-/** Polls `check` every 10 ms until it holds or `ms` passed. */
-export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}
-
 /** The `error` object of an OpenAI error response; throws when the body does not have that shape. */
 export async function errorOf(response: Response): Promise<OpenAIErrorObject> {
   const body: unknown = await response.json();
@@ -109,3 +86,5 @@ export async function errorOf(response: Response): Promise<OpenAIErrorObject> {
   }
   throw new Error(`not an OpenAI error body: ${JSON.stringify(body)}`);
 }
+
+export { recordingLogger, until } from "../support.js";

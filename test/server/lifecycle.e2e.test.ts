@@ -6,7 +6,7 @@ import OpenAI, { APIError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/core/errors.js";
 import { API_KEY_ENV, InsecureBindError, startServer } from "../../src/server/index.js";
-import { emulatorText, errorOf, memoryLogger, type Stack, startStack, waitFor } from "./helpers.js";
+import { emulatorText, errorOf, recordingLogger, type Stack, startStack, until } from "./helpers.js";
 
 const stacks: Stack[] = [];
 async function stack(options: Parameters<typeof startStack>[0] = {}): Promise<Stack> {
@@ -33,7 +33,7 @@ async function closedPort(): Promise<number> {
 
 describe("startServer", () => {
   it("refuses a non-loopback host without an API key unless forced, before binding", async () => {
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const error = await startServer({ host: "0.0.0.0", port: 0, apiKey: false, logger }).catch(
       (e: unknown) => e,
     );
@@ -100,7 +100,7 @@ describe("startServer", () => {
     const text = await body;
     expect(text).toContain('"code":"shutting_down"');
     expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
-    expect(await waitFor(() => s.emulator.stats.chatStreams.aborted === 1)).toBe(true);
+    await until(() => s.emulator.stats.chatStreams.aborted === 1);
   });
 
   it("handles SIGTERM when asked to", async () => {
@@ -114,7 +114,7 @@ describe("startServer", () => {
     });
     expect(process.listenerCount("SIGTERM")).toBeGreaterThan(0);
     process.emit("SIGTERM", "SIGTERM");
-    expect(await waitFor(() => server.app.isDraining)).toBe(true);
+    await until(() => server.app.isDraining);
     await server.close();
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });

@@ -4,7 +4,7 @@
 import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENTS } from "../../src/client/types.js";
-import { emulatorText, errorOf, type Stack, startStack, waitFor } from "./helpers.js";
+import { emulatorText, errorOf, type Stack, startStack, until } from "./helpers.js";
 
 const API_KEY = "gw-test-key-0123456789";
 
@@ -338,9 +338,9 @@ describe("cancellation", () => {
       // Depending on timing the client reports the abort or just ends the loop.
     }
     expect(chunks).toBe(1);
-    expect(await waitFor(() => stack.emulator.stats.chatStreams.aborted === aborted + 1)).toBe(true);
-    expect(await waitFor(() => stack.server.app.activeRequests === 0)).toBe(true);
-    expect(await waitFor(() => stack.logger.records.some((r) => r.fields?.status === 499))).toBe(true);
+    await until(() => stack.emulator.stats.chatStreams.aborted === aborted + 1);
+    await until(() => stack.server.app.activeRequests === 0);
+    await until(() => stack.logger.records.some((r) => r.fields?.status === 499));
   });
 });
 
