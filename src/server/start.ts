@@ -1,11 +1,12 @@
 /**
  * Running the gateway on a Node HTTP server: binding, the loopback safety check and graceful shutdown.
  */
-import { Server } from "node:http";
-import { createAdaptorServer } from "@hono/node-server";
+import { createServer } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { InvalidArgumentError } from "../core/errors.js";
 import { createApp, type GatewayApp } from "./app.js";
 import { InsecureBindError, isLoopbackHost } from "./bind.js";
+import { isChatRequest, serveChat } from "./node-chat.js";
 import {
   API_KEY_ENV,
   DEFAULT_HOST,
@@ -51,8 +52,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const graceDefault = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
 
   const app = createApp({ ...options, apiKey });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
-  if (!(server instanceof Server)) throw new Error("Expected an HTTP/1 server from @hono/node-server");
+  // Chat completions, the hot path, are served on Node's objects directly; the rest by the Hono app.
+  const viaFetch = getRequestListener(app.fetch, { hostname: host });
+  const hooks = app.chatHooks;
+  const server = createServer((req, res) => {
+    if (hooks !== undefined && isChatRequest(req)) void serveChat(hooks, req, res);
+    else void viaFetch(req, res);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
