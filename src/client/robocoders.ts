@@ -157,7 +157,8 @@ export class Robocoders implements RobocodersClient {
     const persist = options.persistSession !== false;
     let state: CallState;
     const ownSession = options.newSession === true;
-    if (options.sid !== undefined) state = { token, sid: options.sid, sidExplicit: true, persist, ownSession };
+    if (options.sid !== undefined)
+      state = { token, sid: options.sid, sidExplicit: true, persist, ownSession };
     else {
       state = { token, sid: "", sidExplicit: false, persist, ownSession };
       const cached = ownSession ? undefined : await this.credentials.cachedSid(token.token);
@@ -253,7 +254,8 @@ export class Robocoders implements RobocodersClient {
         if (is401(error) && !refreshed) {
           refreshed = true;
           await this.refreshToken(call, state, error);
-          if (!state.sidExplicit) state.sid = await this.newSession(call, state, maxRetries, !state.ownSession);
+          if (!state.sidExplicit)
+            state.sid = await this.newSession(call, state, maxRetries, !state.ownSession);
           continue;
         }
         if (error instanceof NotFoundError && !renewed && !state.sidExplicit) {
