@@ -1,4 +1,8 @@
 /** Helpers shared by the end-to-end tests of every part. */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { vi } from "vitest";
 import type { Logger } from "../src/core/logger.js";
 
@@ -36,4 +40,65 @@ export function recordingLogger(): Logger & { records: LogRecord[]; text(): stri
     info: push("info"),
     debug: push("debug"),
   };
+}
+
+/** What {@link runRecordingModules} reports. */
+export interface RecordedRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The URL of every module the child resolved, one per line. */
+  loaded: string;
+}
+
+/**
+ * Runs Node in a child process that records every module it resolves (a `module.register` resolve hook):
+ * `script` is ESM source to run, or the arguments of `node` (a file and its arguments). Asynchronous, so a
+ * server in this process (the emulator) can answer the child.
+ */
+export async function runRecordingModules(
+  script: string | readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RecordedRun> {
+  const dir = await mkdtemp(join(tmpdir(), "robocoders-modules-"));
+  try {
+    const log = join(dir, "loaded.txt");
+    await writeFile(log, "");
+    await writeFile(
+      join(dir, "hooks.mjs"),
+      `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");
+  return result;
+}\n`,
+    );
+    await writeFile(
+      join(dir, "register.mjs"),
+      `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`,
+    );
+    let args: readonly string[];
+    if (typeof script === "string") {
+      await writeFile(join(dir, "main.mjs"), script);
+      args = [join(dir, "main.mjs")];
+    } else {
+      args = script;
+    }
+    const child = spawn(process.execPath, ["--import", join(dir, "register.mjs"), ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (data: string) => {
+      stdout += data;
+    });
+    child.stderr.setEncoding("utf8").on("data", (data: string) => {
+      stderr += data;
+    });
+    const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    return { status, stdout, stderr, loaded: await readFile(log, "utf8") };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -2,12 +2,12 @@
  * Every other command end to end: --version and --help (and that they load nothing heavy), models,
  * login/logout/status, session, get-code, emulate, serve and demo.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import { runRecordingModules } from "../support.js";
 import { CLI, cliEnv, ensureBuilt, ROOT, runCli, startCli, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
@@ -100,29 +100,10 @@ describe("--version and --help", () => {
       name: args.join(" "),
       args,
     })),
-  )("$name loads no HTTP stack, HTML parser, emulator or gateway", ({ args }) => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const log = join(dir.path, "loaded.txt");
-    writeFileSync(
-      join(dir.path, "hooks.mjs"),
-      `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");
-  return result;
-}\n`,
-    );
-    writeFileSync(
-      join(dir.path, "register.mjs"),
-      `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`,
-    );
-    const result = spawnSync(process.execPath, ["--import", join(dir.path, "register.mjs"), CLI, ...args], {
-      env: cliEnv({}),
-      encoding: "utf8",
-    });
+  )("$name loads no HTTP stack, HTML parser, emulator or gateway", async ({ args }) => {
+    const result = await runRecordingModules([CLI, ...args], cliEnv({}));
     expect(result.status).toBe(0);
-    const loaded = readFileSync(log, "utf8");
+    const loaded = result.loaded;
     // The hook saw the entry point; --version is answered before even commander loads.
     expect(loaded).toContain("/dist/cli/main.js");
     if (args[0] === "--version") expect(loaded).not.toContain("/node_modules/commander/");

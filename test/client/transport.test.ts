@@ -3,8 +3,6 @@
  * idle timeouts before the headers and inside the body, connection reuse, aborts and early exits that close
  * the connection at once, a cut body; and that a chat through `dist/` never loads undici.
  */
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
@@ -20,6 +18,7 @@ import {
 import type { RobocodersEvent } from "../../src/core/events.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { cliEnv, ensureBuilt, ROOT, tempDir } from "../cli/helpers.js";
+import { runRecordingModules } from "../support.js";
 import { isolateEnv, rejection } from "./helpers.js";
 
 /** One NDJSON event line as the service writes it. */
@@ -224,55 +223,13 @@ describe("default transport", () => {
 });
 
 describe("undici stays unloaded on the default path", () => {
-  /**
-   * Runs `script` (ESM source, or the path of a file with arguments) in a child process that records every
-   * module it resolves; returns the list.
-   */
+  /** The modules a child running `script` resolved; the run must succeed and print the answer. */
   async function loadedModules(script: string | string[], env: Record<string, string>): Promise<string> {
-    const dir = tempDir();
-    try {
-      const log = join(dir.path, "loaded.txt");
-      writeFileSync(log, "");
-      writeFileSync(
-        join(dir.path, "hooks.mjs"),
-        `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");
-  return result;
-}\n`,
-      );
-      writeFileSync(
-        join(dir.path, "register.mjs"),
-        `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`,
-      );
-      let args = script;
-      if (typeof args === "string") {
-        writeFileSync(join(dir.path, "main.mjs"), args);
-        args = [join(dir.path, "main.mjs")];
-      }
-      // Asynchronously: the emulator answering the child runs in this process.
-      const child = spawn(process.execPath, ["--import", join(dir.path, "register.mjs"), ...args], {
-        env: cliEnv(env),
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (data: string) => {
-        stdout += data;
-      });
-      child.stderr.setEncoding("utf8").on("data", (data: string) => {
-        stderr += data;
-      });
-      const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
-      const result = { stdout, stderr, status };
-      expect(result.stderr).toBe("");
-      expect(result.stdout.length).toBeGreaterThan(0);
-      expect(result.status).toBe(0);
-      return readFileSync(log, "utf8");
-    } finally {
-      dir.remove();
-    }
+    const result = await runRecordingModules(script, cliEnv(env));
+    expect(result.stderr).toBe("");
+    expect(result.stdout.length).toBeGreaterThan(0);
+    expect(result.status).toBe(0);
+    return result.loaded;
   }
 
   it("a warm-cache chat through dist/ (library and CLI) never loads undici; a proxy does", async () => {
