@@ -4,35 +4,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Emulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import { RobocodersAPI } from "../../src/provider/index.js";
-import { ensureBuilt, runCli, startCli, tempDir, until } from "./helpers.js";
+import { cliFixture, runCli, startCli, until } from "./helpers.js";
 
-let emulator: Emulator;
-const dirs: Array<{ remove: () => void }> = [];
-
-beforeAll(async () => {
-  ensureBuilt();
-  emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
-}, 180_000);
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-afterEach(() => {
-  emulator.clearFaults();
-  for (const dir of dirs.splice(0)) dir.remove();
-});
-
-/** A fresh cache folder and the environment pointing the CLI at the emulator. */
-function fresh(): { cacheDir: string; env: Record<string, string> } {
-  const dir = tempDir();
-  dirs.push(dir);
-  return { cacheDir: dir.path, env: { ROBOCODERS_BASE_URL: emulator.url, ROBOCODERS_CACHE_DIR: dir.path } };
-}
+const fx = cliFixture();
+const fresh = () => fx.fresh();
 
 function cachedToken(cacheDir: string): string {
   const parsed: unknown = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8"));
@@ -44,7 +22,7 @@ function cachedToken(cacheDir: string): string {
 }
 
 function chatsOf(sid: string) {
-  return emulator.chats.filter((record) => record.sid === sid);
+  return fx.emulator.chats.filter((record) => record.sid === sid);
 }
 
 describe("chat output when stdout is not a terminal", () => {
@@ -60,7 +38,7 @@ describe("chat output when stdout is not a terminal", () => {
 
     const lib = fresh();
     const library = await RobocodersAPI.createAsync(agent, [{ role: "user", content: prompt }], {
-      baseURL: emulator.url,
+      baseURL: fx.emulator.url,
       cacheDir: lib.cacheDir,
       proxy: false,
     });
@@ -96,22 +74,22 @@ describe("chat output when stdout is not a terminal", () => {
       "Write a Python script that adds two numbers [[fault:chunk=1, crlf, blank-lines, malformed, non-object, utf8]]";
     const result = await runCli(["chat", "--no-continue", prompt], { env });
     expect(result.code).toBe(0);
-    const record = emulator.chats.at(-1);
+    const record = fx.emulator.chats.at(-1);
     expect(record?.texts.length).toBeGreaterThan(0);
     expect(result.stdout).toBe(record?.texts.join(""));
   });
 
   it("uses the given session, and --new-session makes a new one", async () => {
     const { env } = fresh();
-    const sid = emulator.createSession();
+    const sid = fx.emulator.createSession();
     // The emulator accepts any valid token for a session it created.
     const first = await runCli(["chat", "--no-continue", "--session", sid, "hello"], { env });
     expect(first.code).toBe(0);
     expect(chatsOf(sid)).toHaveLength(1);
-    const before = emulator.stats.sessionsCreated;
+    const before = fx.emulator.stats.sessionsCreated;
     const second = await runCli(["chat", "--no-continue", "--new-session", "hello"], { env });
     expect(second.code).toBe(0);
-    expect(emulator.stats.sessionsCreated).toBe(before + 1);
+    expect(fx.emulator.stats.sessionsCreated).toBe(before + 1);
   });
 
   it("--max-continues and --no-continue control the automatic continues", async () => {
@@ -148,7 +126,7 @@ describe("chat --json", () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split("\n");
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const records = emulator.chats.slice(-2);
+    const records = fx.emulator.chats.slice(-2);
     const sent = records.flatMap((r) => r.lines.filter((l) => l.kind === "event").map((l) => l.value));
     expect(events).toHaveLength(sent.length);
     expect(events.map((e) => e.raw)).toEqual(sent);
@@ -175,7 +153,7 @@ describe("chat --verbose and redaction", () => {
 
   it("shows retries, and on errors a stack trace without the token", async () => {
     const { env } = fresh();
-    const token = await emulator.mintToken();
+    const token = await fx.emulator.mintToken();
     const result = await runCli(["--verbose", "chat", "hello [[fault:status=503]]"], {
       env: { ...env, ROBOCODERS_ACCESS_TOKEN: token },
     });
@@ -280,7 +258,7 @@ describe("chat errors and exit codes", () => {
       env,
     });
     expect(result.code).toBe(5);
-    const record = emulator.chats.at(-1);
+    const record = fx.emulator.chats.at(-1);
     expect(record?.outcome).toBe("cut-mid-line");
     const whole = (record?.lines ?? [])
       .filter((l) => l.kind === "event")
@@ -301,19 +279,19 @@ describe("chat errors and exit codes", () => {
 
   it("an empty prompt on stdin is a usage error", async () => {
     const { env } = fresh();
-    const before = emulator.stats.totalRequests;
+    const before = fx.emulator.stats.totalRequests;
     const result = await runCli(["chat"], { env, input: "  \n" });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/prompt is empty/);
-    expect(emulator.stats.totalRequests).toBe(before);
+    expect(fx.emulator.stats.totalRequests).toBe(before);
   });
 });
 
 describe("Ctrl-C", () => {
   it("aborts the request mid-stream and exits 130", async () => {
     const { env } = fresh();
-    emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
-    const abortedBefore = emulator.stats.chatStreams.aborted;
+    fx.emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
+    const abortedBefore = fx.emulator.stats.chatStreams.aborted;
     const cli = startCli(
       ["chat", "--no-continue", "[[verbose]] Write a Python script that adds two numbers"],
       { env },
@@ -323,14 +301,14 @@ describe("Ctrl-C", () => {
     const result = await cli.done;
     expect(result.code).toBe(130);
     expect(result.stderr).toBe("robocoders: Interrupted.\n");
-    await until(() => emulator.stats.chatStreams.aborted === abortedBefore + 1);
+    await until(() => fx.emulator.stats.chatStreams.aborted === abortedBefore + 1);
   });
 });
 
 describe("stdout closed early", () => {
   it("ends quietly when the reader goes away", async () => {
     const { env } = fresh();
-    emulator.addFault({ silenceMs: 300, endpoint: "chat" });
+    fx.emulator.addFault({ silenceMs: 300, endpoint: "chat" });
     const cli = startCli(["chat", "--no-continue", "[[verbose]] Write a Python script"], { env });
     await cli.waitForStdout("Thanks!");
     cli.child.stdout?.destroy();

@@ -4,35 +4,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Emulator } from "../../src/emulator/index.js";
-import { startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
 import { runRecordingModules } from "../support.js";
-import { CLI, cliEnv, ensureBuilt, ROOT, runCli, startCli, tempDir } from "./helpers.js";
+import { CLI, cliEnv, cliFixture, ROOT, runCli, startCli } from "./helpers.js";
 
-let emulator: Emulator;
-const dirs: Array<{ remove: () => void }> = [];
+const fx = cliFixture();
+const fresh = () => fx.fresh();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-beforeAll(async () => {
-  ensureBuilt();
-  emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
-}, 180_000);
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-afterEach(() => {
-  emulator.clearFaults();
-  for (const dir of dirs.splice(0)) dir.remove();
-});
-
-function fresh(): { cacheDir: string; env: Record<string, string> } {
-  const dir = tempDir();
-  dirs.push(dir);
-  return { cacheDir: dir.path, env: { ROBOCODERS_BASE_URL: emulator.url, ROBOCODERS_CACHE_DIR: dir.path } };
-}
 
 function readCache(cacheDir: string): Record<string, unknown> {
   const file = join(cacheDir, "robocoders.json");
@@ -147,10 +125,10 @@ describe("models", () => {
 describe("login, logout, status", () => {
   it("login fetches a token from /auth; status shows its expiry, never the token; logout removes it", async () => {
     const { env, cacheDir } = fresh();
-    const before = emulator.stats.tokensIssued;
+    const before = fx.emulator.stats.tokensIssued;
     const login = await runCli(["login"], { env });
     expect(login.code).toBe(0);
-    expect(emulator.stats.tokensIssued).toBe(before + 1);
+    expect(fx.emulator.stats.tokensIssued).toBe(before + 1);
     expect(login.stderr).toMatch(/Logged in\. The token expires \d{4}-\d\d-\d\dT.* \(in 36[45] days\)/);
     const token = readCache(cacheDir).access_token;
     expect(typeof token).toBe("string");
@@ -173,14 +151,14 @@ describe("login, logout, status", () => {
 
   it("login --token stores a given JWT without printing it, also from stdin", async () => {
     const { env, cacheDir } = fresh();
-    const token = await emulator.mintToken({ expiresInSeconds: 3600 });
-    const before = emulator.stats.totalRequests;
+    const token = await fx.emulator.mintToken({ expiresInSeconds: 3600 });
+    const before = fx.emulator.stats.totalRequests;
     const result = await runCli(["--verbose", "login", "--token", token], { env });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/in (59 minutes|1 hour)/);
     expect(result.stdout + result.stderr).not.toContain(token);
     expect(readCache(cacheDir).access_token).toBe(token);
-    expect(emulator.stats.totalRequests).toBe(before);
+    expect(fx.emulator.stats.totalRequests).toBe(before);
 
     const other = fresh();
     const piped = await runCli(["login", "--token", "-"], { env: other.env, input: `${token}\n` });
@@ -190,7 +168,7 @@ describe("login, logout, status", () => {
 
   it("login --token refuses what is not an unexpired JWT", async () => {
     const { env, cacheDir } = fresh();
-    const expired = await emulator.mintToken({ expiresInSeconds: -60 });
+    const expired = await fx.emulator.mintToken({ expiresInSeconds: -60 });
     const bad = await runCli(["login", "--token", "not-a-jwt"], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^robocoders: The access token is not a JWT/);
@@ -203,7 +181,7 @@ describe("login, logout, status", () => {
 
   it("login when /auth fails → exit 5", async () => {
     const { env } = fresh();
-    emulator.addFault({ status: 503, endpoint: "auth" });
+    fx.emulator.addFault({ status: 503, endpoint: "auth" });
     const result = await runCli(["login"], { env });
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/^robocoders: The service failed \(503\)/);
@@ -221,7 +199,7 @@ describe("session", () => {
     expect(created.code).toBe(0);
     const sid = created.stdout.trim();
     expect(sid).toMatch(UUID);
-    expect(emulator.hasSession(sid)).toBe(true);
+    expect(fx.emulator.hasSession(sid)).toBe(true);
     const shown = await runCli(["session", "show"], { env });
     expect(shown.stdout).toBe(`${sid}\n`);
     const json = await runCli(["session", "show", "--json"], { env });
@@ -230,12 +208,12 @@ describe("session", () => {
     // The next chat uses it.
     const chat = await runCli(["chat", "--no-continue", "hello"], { env });
     expect(chat.code).toBe(0);
-    expect(emulator.chats.at(-1)?.sid).toBe(sid);
+    expect(fx.emulator.chats.at(-1)?.sid).toBe(sid);
   });
 
   it("session new with a rejected token → exit 3", async () => {
     const { env } = fresh();
-    emulator.addFault({ status: 401, endpoint: ["auth", "create-session"] });
+    fx.emulator.addFault({ status: 401, endpoint: ["auth", "create-session"] });
     const result = await runCli(["session", "new"], { env });
     expect(result.code).toBe(3);
   });
@@ -263,17 +241,17 @@ describe("get-code", () => {
 
   it("rejects an invalid user name before any request", async () => {
     const { env } = fresh();
-    const before = emulator.stats.totalRequests;
+    const before = fx.emulator.stats.totalRequests;
     const result = await runCli(["get-code", "not a user"], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("not a valid GitHub user name");
-    expect(emulator.stats.totalRequests).toBe(before);
+    expect(fx.emulator.stats.totalRequests).toBe(before);
   });
 
   it("a 422 from the service → exit 4 with its message", async () => {
     const { env } = fresh();
     await runCli(["session", "new"], { env });
-    emulator.addFault({ status: 422, endpoint: "get-session-code" });
+    fx.emulator.addFault({ status: 422, endpoint: "get-session-code" });
     const result = await runCli(["get-code", "octocat"], { env });
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/\(422\).*Field required/);
@@ -338,7 +316,7 @@ describe("emulate", () => {
 describe("serve", () => {
   it("runs the gateway on the printed URL, in front of the API", async () => {
     const { cli, url } = await startServerCommand(["serve", "--port", "0"], {
-      ROBOCODERS_BASE_URL: emulator.url,
+      ROBOCODERS_BASE_URL: fx.emulator.url,
       ROBOCODERS_CACHE_DIR: fresh().cacheDir,
     });
     const health = await fetch(`${url}/health`);
@@ -357,7 +335,7 @@ describe("serve", () => {
 
   it("requires the API key when one is set", async () => {
     const { cli, url } = await startServerCommand(["serve", "--port", "0", "--api-key", "sk-test-key-123"], {
-      ROBOCODERS_BASE_URL: emulator.url,
+      ROBOCODERS_BASE_URL: fx.emulator.url,
     });
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
     const ok = await fetch(`${url}/v1/models`, { headers: { authorization: "Bearer sk-test-key-123" } });

@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -235,3 +237,40 @@ export function stripAnsi(text: string): string {
 }
 
 export { until } from "../support.js";
+
+/**
+ * The fixture of a CLI test file: one emulator on 127.0.0.1 for the file (the dist/ build made first),
+ * a fresh cache folder for each `fresh()` call, faults cleared and folders removed after each test.
+ */
+export function cliFixture(): {
+  readonly emulator: Emulator;
+  fresh(): { cacheDir: string; env: Record<string, string> };
+} {
+  let emulator: Emulator | undefined;
+  const dirs: Array<{ remove: () => void }> = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
+  }, 180_000);
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  afterEach(() => {
+    emulator?.clearFaults();
+    for (const dir of dirs.splice(0)) dir.remove();
+  });
+  return {
+    get emulator(): Emulator {
+      if (emulator === undefined) throw new Error("the emulator starts in beforeAll");
+      return emulator;
+    },
+    fresh() {
+      const dir = tempDir();
+      dirs.push(dir);
+      return {
+        cacheDir: dir.path,
+        env: { ROBOCODERS_BASE_URL: this.emulator.url, ROBOCODERS_CACHE_DIR: dir.path },
+      };
+    },
+  };
+}

@@ -4,43 +4,21 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Emulator } from "../../src/emulator/index.js";
-import { startEmulator } from "../../src/emulator/index.js";
-import { ensureBuilt, HAS_SCRIPT, runCliInTty, stripAnsi, tempDir } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cliFixture, HAS_SCRIPT, runCliInTty, stripAnsi } from "./helpers.js";
 
-let emulator: Emulator;
-const dirs: Array<{ remove: () => void }> = [];
-
-beforeAll(async () => {
-  ensureBuilt();
-  emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
-}, 180_000);
-
-afterAll(async () => {
-  await emulator?.close();
-});
-
-afterEach(() => {
-  emulator.clearFaults();
-  for (const dir of dirs.splice(0)) dir.remove();
-});
-
-function fresh(): { cacheDir: string; env: Record<string, string> } {
-  const dir = tempDir();
-  dirs.push(dir);
-  return { cacheDir: dir.path, env: { ROBOCODERS_BASE_URL: emulator.url, ROBOCODERS_CACHE_DIR: dir.path } };
-}
+const fx = cliFixture();
+const fresh = () => fx.fresh();
 
 const COLOUR = /\x1b\[(3[0-9]|1|2)m/;
 
 describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
   it("renders messages as text and actions as compact coloured lines, with a spinner", async () => {
     const { env } = fresh();
-    emulator.setVerbose(true);
+    fx.emulator.setVerbose(true);
     const { code, output } = await runCliInTty(["chat", "Write a Python script that adds two numbers"], {
       env,
-    }).finally(() => emulator.setVerbose(false));
+    }).finally(() => fx.emulator.setVerbose(false));
     expect(code).toBe(0);
     expect(output).toMatch(COLOUR);
     expect(output).toContain("GeneralCodingAgent is thinking…");
@@ -85,7 +63,7 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
 describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
   function turns(cacheDir: string) {
     const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
-    return { sid, records: emulator.chats.filter((r) => r.sid === sid) };
+    return { sid, records: fx.emulator.chats.filter((r) => r.sid === sid) };
   }
 
   it("sends every turn to the same session and leaves on /exit", async () => {
@@ -109,7 +87,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
 
   it("/new starts a fresh session; Ctrl-D leaves", async () => {
     const { env, cacheDir } = fresh();
-    const before = emulator.chats.length;
+    const before = fx.emulator.chats.length;
     const { code } = await runCliInTty(["chat", "--no-continue", "-a", "repo"], {
       env,
       steps: [
@@ -120,7 +98,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
       ],
     });
     expect(code).toBe(0);
-    const mine = emulator.chats.slice(before).filter((r) => r.agent === "RepoAgent");
+    const mine = fx.emulator.chats.slice(before).filter((r) => r.agent === "RepoAgent");
     expect(mine.map((r) => r.cleanPrompt)).toEqual(["first task", "second task"]);
     expect(mine[0]?.sid).not.toBe(mine[1]?.sid);
     expect(turns(cacheDir).sid).toBe(mine[1]?.sid);
@@ -143,8 +121,8 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
 
   it("Ctrl-C stops the running answer, aborts the request, and the conversation goes on", async () => {
     const { env } = fresh();
-    emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
-    const aborted = emulator.stats.chatStreams.aborted;
+    fx.emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
+    const aborted = fx.emulator.stats.chatStreams.aborted;
     const { code, output } = await runCliInTty(["chat", "--no-continue"], {
       env,
       steps: [
@@ -155,7 +133,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
     });
     expect(code).toBe(0);
     expect(stripAnsi(output)).toContain("robocoders: Interrupted.");
-    expect(emulator.stats.chatStreams.aborted).toBeGreaterThan(aborted);
+    expect(fx.emulator.stats.chatStreams.aborted).toBeGreaterThan(aborted);
   });
 
   it("Ctrl-C at the prompt ends with exit 130", async () => {
