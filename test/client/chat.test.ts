@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   APITimeoutError,
   APIUserAbortError,
@@ -6,18 +6,9 @@ import {
   StreamError,
 } from "../../src/core/errors.js";
 import { endsTurn, type RobocodersEvent } from "../../src/core/events.js";
-import { isolateEnv, referenceOutput, rejection, until, type World, world } from "./helpers.js";
+import { referenceOutput, rejection, until, useWorld } from "./helpers.js";
 
-let w: World;
-let restoreEnv: () => void;
-beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
-});
-afterEach(async () => {
-  await w.close();
-  restoreEnv();
-});
+const w = useWorld();
 
 const TASK = "Write a Python script that adds two numbers";
 

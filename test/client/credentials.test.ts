@@ -2,20 +2,11 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { AuthenticationError, InvalidArgumentError } from "../../src/core/errors.js";
-import { isolateEnv, recordingLogger, rejection, type World, world } from "./helpers.js";
+import { recordingLogger, rejection, useWorld } from "./helpers.js";
 
-let w: World;
-let restoreEnv: () => void;
-beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
-});
-afterEach(async () => {
-  await w.close();
-  restoreEnv();
-});
+const w = useWorld();
 
 const cacheFile = () => join(w.cacheDir, "robocoders.json");
 const readCache = async (): Promise<Record<string, unknown>> =>

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   APIConnectionError,
   AuthenticationError,
@@ -11,18 +11,9 @@ import {
   ServerError,
   ValidationError,
 } from "../../src/core/errors.js";
-import { isolateEnv, recordingLogger, referenceOutput, rejection, type World, world } from "./helpers.js";
+import { recordingLogger, referenceOutput, rejection, useWorld } from "./helpers.js";
 
-let w: World;
-let restoreEnv: () => void;
-beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
-});
-afterEach(async () => {
-  await w.close();
-  restoreEnv();
-});
+const w = useWorld();
 
 const TASK = "Write a Python script that adds two numbers";
 const cacheFile = () => join(w.cacheDir, "robocoders.json");

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
 import { Robocoders } from "../../src/client/index.js";
 import type { RobocodersOptions } from "../../src/client/types.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
@@ -68,6 +69,41 @@ export async function world(options: EmulatorOptions = {}): Promise<World> {
       await emulator.close();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Registers the per-test fixture of a client test file: the environment isolated and a fresh {@link world}
+ * before each test, both undone after it. The returned `World` forwards to the current test's world.
+ */
+export function useWorld(): World {
+  let current: World | undefined;
+  let restoreEnv: (() => void) | undefined;
+  beforeEach(async () => {
+    restoreEnv = isolateEnv();
+    current = await world();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+    restoreEnv?.();
+  });
+  const now = (): World => {
+    if (current === undefined) throw new Error("the world exists only inside a test");
+    return current;
+  };
+  return {
+    get emulator() {
+      return now().emulator;
+    },
+    get dir() {
+      return now().dir;
+    },
+    get cacheDir() {
+      return now().cacheDir;
+    },
+    client: (options) => now().client(options),
+    close: () => now().close(),
   };
 }
 

@@ -3,18 +3,15 @@ import type { AddressInfo } from "node:net";
 import { createProxy } from "proxy";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APIConnectionError } from "../../src/core/errors.js";
-import { isolateEnv, referenceOutput, rejection, type World, world } from "./helpers.js";
+import { referenceOutput, rejection, useWorld } from "./helpers.js";
 
-let w: World;
-let restoreEnv: () => void;
+const w = useWorld();
 let proxy: Server;
 let proxyURL: string;
 /** Every tunnel (`CONNECT host:port`) or forwarded request (`GET http://...`) the proxy handled. */
 let seen: string[];
 
 beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
   seen = [];
   proxy = createProxy(createServer());
   proxy.on("connect", (req: { url?: string }) => seen.push(`CONNECT ${req.url}`));
@@ -23,10 +20,8 @@ beforeEach(async () => {
   proxyURL = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 });
 afterEach(async () => {
-  await w.close();
   proxy.closeAllConnections();
   await new Promise<void>((resolve) => proxy.close(() => resolve()));
-  restoreEnv();
 });
 
 const emulatorHost = () => new URL(w.emulator.url).host;

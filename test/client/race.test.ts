@@ -7,8 +7,8 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterEach, beforeAll, beforeEach, expect, it } from "vitest";
-import { isolateEnv, type World, world } from "./helpers.js";
+import { beforeAll, expect, it } from "vitest";
+import { useWorld } from "./helpers.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const distEntry = join(root, "dist", "index.js");
@@ -76,16 +76,7 @@ function runChild(script: string, args: string[]): Promise<string> {
   });
 }
 
-let w: World;
-let restoreEnv: () => void;
-beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
-});
-afterEach(async () => {
-  await w.close();
-  restoreEnv();
-});
+const w = useWorld();
 
 it("several processes racing on a cold cache share one /auth fetch and one session", async () => {
   const script = join(w.dir, "child.mjs");

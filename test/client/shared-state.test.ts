@@ -1,18 +1,9 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isolateEnv, referenceOutput, type World, world } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { referenceOutput, useWorld } from "./helpers.js";
 
-let w: World;
-let restoreEnv: () => void;
-beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
-});
-afterEach(async () => {
-  await w.close();
-  restoreEnv();
-});
+const w = useWorld();
 
 const TASK = "Write a Python function that adds two numbers";
 const cacheFile = () => join(w.cacheDir, "robocoders.json");

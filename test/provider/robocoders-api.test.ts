@@ -1,20 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Robocoders } from "../../src/client/index.js";
 import { InvalidArgumentError, ModelNotSupportedError } from "../../src/core/errors.js";
 import { RobocodersAPI } from "../../src/index.js";
 import { AsyncGeneratorProvider, formatPrompt } from "../../src/provider/index.js";
-import { isolateEnv, referenceOutput, type World, world } from "../client/helpers.js";
+import { referenceOutput, useWorld } from "../client/helpers.js";
 
-let w: World;
-let restoreEnv: () => void;
-beforeEach(async () => {
-  restoreEnv = isolateEnv();
-  w = await world();
-});
-afterEach(async () => {
-  await w.close();
-  restoreEnv();
-});
+const w = useWorld();
 
 const options = () => ({ baseURL: w.emulator.url, cacheDir: w.cacheDir, retryDelay: 10 });
 
