@@ -112,7 +112,8 @@ function userMessage(content: string): ActionStep {
   };
 }
 
-function state(agentState: string): ObservationStep {
+/** An `agent_state_changed` observation (verbose streams only). */
+function stateChanged(agentState: string): ObservationStep {
   return {
     kind: "observation",
     source: "environment",
@@ -467,23 +468,21 @@ const SCRIPTS: Record<AgentName, AgentScript> = {
 };
 
 /**
- * Plays one turn: returns its steps and advances `state`. A prompt in the `idle` phase starts a task
+ * Plays one turn: returns its steps and advances `task`. A prompt in the `idle` phase starts a task
  * and ends on a clarifying question; in the `asked` phase it is the answer and the agent works to a
  * `finish`.
  */
-export function playTurn(state: TaskState, agent: AgentName, prompt: string): Step[] {
+export function playTurn(task: TaskState, agent: AgentName, prompt: string): Step[] {
   const script = SCRIPTS[agent];
-  const steps: Step[] = [userMessage(prompt), state_("running")];
-  if (state.phase === "idle") {
-    state.phase = "asked";
-    state.task = prompt;
-    state.tasks += 1;
-    steps.push(message(script.ask(prompt), true), state_("awaiting_user_input"));
+  const steps: Step[] = [userMessage(prompt), stateChanged("running")];
+  if (task.phase === "idle") {
+    task.phase = "asked";
+    task.task = prompt;
+    task.tasks += 1;
+    steps.push(message(script.ask(prompt), true), stateChanged("awaiting_user_input"));
   } else {
-    state.phase = "idle";
-    steps.push(...script.work(state.task, prompt), state_("finished"));
+    task.phase = "idle";
+    steps.push(...script.work(task.task, prompt), stateChanged("finished"));
   }
   return steps;
 }
-
-const state_ = state;
