@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidArgumentError, RobocodersError } from "../core/errors.js";
 import {
   extractDirectives,
   FaultSpecError,
@@ -69,6 +70,22 @@ describe("parseFaultSpec", () => {
     "long-line=5 parsecs",
   ])("rejects %j with a clear error", (spec) => {
     expect(() => parseFaultSpec(spec)).toThrow(FaultSpecError);
+  });
+
+  it("reports a bad spec as a RobocodersError with code invalid_argument", () => {
+    const error = (() => {
+      try {
+        parseFaultSpec("status=503 bogus=1");
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(FaultSpecError);
+    expect(error).toBeInstanceOf(RobocodersError);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ name: "FaultSpecError", code: "invalid_argument" });
+    expect((error as Error).message).toBe('unknown fault "bogus"');
   });
 
   it("parses sizes", () => {

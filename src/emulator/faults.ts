@@ -2,6 +2,7 @@
  * The fault-spec language: parsing `x-emulator-fault` headers and `[[fault:...]]` prompt directives
  * into {@link FaultRule}s, and helpers to select the rules that apply to a request.
  */
+import { InvalidArgumentError } from "../core/errors.js";
 import type { Chunking, EndpointName, FaultRule, FaultStatus, Faults } from "./types.js";
 import { FAULT_STATUSES } from "./types.js";
 
@@ -20,13 +21,11 @@ export const ENDPOINTS: readonly EndpointName[] = [
   "openapi.json",
 ];
 
-/** A fault spec that cannot be parsed. */
-export class FaultSpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FaultSpecError";
-  }
-}
+/**
+ * A fault spec that cannot be parsed: an {@link InvalidArgumentError} (a `RobocodersError` with code
+ * `invalid_argument`) named `FaultSpecError`, whose message says which token is wrong.
+ */
+export class FaultSpecError extends InvalidArgumentError {}
 
 const SIZE_UNITS: Record<string, number> = {
   "": 1,

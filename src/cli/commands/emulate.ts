@@ -1,6 +1,7 @@
 /** `robocoders emulate`: runs the API emulator until Ctrl-C or SIGTERM. */
 import type { CliIO, GlobalOptions } from "../context.js";
 import { paletteFor } from "../context.js";
+import { UsageError } from "../exit-codes.js";
 
 /** Options of `robocoders emulate`. */
 export interface EmulateOptions {
@@ -33,16 +34,61 @@ export function untilStopped(): Promise<string> {
   });
 }
 
+/** A listen failure (`EADDRINUSE`, `EACCES`, ...) in a user's words, or `undefined` for other errors. */
+export function listenFailure(error: unknown, host: string, port: number): UsageError | undefined {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return new UsageError(
+        `Cannot listen on ${where}: the port is already in use`,
+        "Stop the program using it, or pick another port with --port (0 picks a free one).",
+      );
+    case "EACCES":
+    case "EPERM":
+      return new UsageError(
+        `Cannot listen on ${where}: permission denied`,
+        "Ports below 1024 need privileges; pick another port with --port.",
+      );
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new UsageError(
+        `Cannot listen on ${where}: no such local address`,
+        "Pick an address of this machine with --host (default 127.0.0.1).",
+      );
+    default:
+      return undefined;
+  }
+}
+
 /** Runs `robocoders emulate`. */
 export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, io: CliIO): Promise<void> {
-  const { startEmulator } = await import("../../emulator/index.js");
-  const emulator = await startEmulator({
-    host: opts.host,
-    port: opts.port,
-    verbose: opts.verboseEvents === true,
-    latencyMs: opts.latency ?? 0,
-    ...(opts.fault !== undefined && opts.fault.length > 0 ? { faults: opts.fault } : {}),
-  });
+  const { FaultSpecError, parseFaultSpec, startEmulator } = await import("../../emulator/index.js");
+  const faults = opts.fault ?? [];
+  for (const spec of faults) {
+    try {
+      parseFaultSpec(spec);
+    } catch (error) {
+      if (!(error instanceof FaultSpecError)) throw error;
+      throw new UsageError(
+        `Invalid --fault ${JSON.stringify(spec)}: ${error.message}`,
+        "Fault specs are described in docs/emulator.md, e.g. --fault 'status=503, count=1'.",
+      );
+    }
+  }
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({
+      host: opts.host,
+      port: opts.port,
+      verbose: opts.verboseEvents === true,
+      latencyMs: opts.latency ?? 0,
+      ...(faults.length > 0 ? { faults } : {}),
+    });
+  } catch (error) {
+    throw listenFailure(error, opts.host, opts.port) ?? error;
+  }
   const c = paletteFor(io.stderr, io.env, globals.color);
   io.stdout.write(`${emulator.url}\n`);
   io.stderr.write(
