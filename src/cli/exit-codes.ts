@@ -12,6 +12,7 @@ import {
   ModelNotSupportedError,
   RateLimitError,
   ServerError,
+  StoreUnavailableError,
   StreamError,
   ValidationError,
 } from "../core/errors.js";
@@ -73,7 +74,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (
     error instanceof APIConnectionError ||
     error instanceof APITimeoutError ||
-    error instanceof StreamError
+    error instanceof StreamError ||
+    error instanceof StoreUnavailableError
   ) {
     return ExitCode.Network;
   }
@@ -151,6 +153,7 @@ function describe(error: unknown): { what: string; hint: string } {
   if (error instanceof StreamError) {
     return { what: `The response stream broke off: ${error.message}`, hint: "Try again." };
   }
+  if (error instanceof StoreUnavailableError) return { what: error.message, hint: "" };
   if (error instanceof Error)
     return { what: `Unexpected error: ${error.message}`, hint: "Run with --verbose for details." };
   return { what: `Unexpected error: ${String(error)}`, hint: "Run with --verbose for details." };

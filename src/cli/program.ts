@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
+import { addKeysCommand } from "./commands/keys.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
@@ -196,6 +197,8 @@ Examples:
       const { runServe } = await import("./commands/serve.js");
       await runServe(opts, globals(command), io);
     });
+
+  addKeysCommand(program, io);
 
   program
     .command("demo")

@@ -20,7 +20,8 @@ export type RobocodersErrorCode =
   | "line_too_long"
   | "model_not_supported"
   | "missing_requirements"
-  | "invalid_argument";
+  | "invalid_argument"
+  | "store_unavailable";
 
 /** Base class of every error the library throws. */
 export class RobocodersError extends Error {
@@ -216,6 +217,25 @@ export class MissingRequirementsError extends RobocodersError {
 export class InvalidArgumentError extends RobocodersError {
   constructor(message: string) {
     super(message, "invalid_argument");
+  }
+}
+
+/**
+ * The shared store (Redis or Valkey, see `--store`) cannot be reached or did not answer in time. Never a
+ * silent switch to private memory: the request that needed shared state fails, and a later one succeeds once
+ * the store is back (the connection is re-established by itself).
+ */
+export class StoreUnavailableError extends RobocodersError {
+  /** How long to wait before trying again, in milliseconds. Default: 1000. */
+  readonly retryAfterMs: number;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, "store_unavailable", { cause: options?.cause });
+    this.retryAfterMs = options?.retryAfterMs ?? 1000;
+  }
+
+  override get retryable(): boolean {
+    return true;
   }
 }
 

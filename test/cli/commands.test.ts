@@ -38,6 +38,7 @@ describe("--version and --help", () => {
       "get-code",
       "emulate",
       "serve",
+      "keys",
       "demo",
     ]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
@@ -58,6 +59,9 @@ describe("--version and --help", () => {
       ["get-code"],
       ["emulate"],
       ["serve"],
+      ["keys", "add"],
+      ["keys", "list"],
+      ["keys", "revoke"],
       ["demo"],
     ].map((command) => ({ name: command.join(" "), command })),
   )("$name --help", async ({ command }) => {
@@ -95,6 +99,8 @@ describe("--version and --help", () => {
       "/dist/client/robocoders.js",
       "/dist/emulator/",
       "/dist/server/",
+      "/dist/store/",
+      "/node_modules/ioredis/",
     ]) {
       expect(loaded).not.toContain(heavy);
     }
