@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "../core/errors.js";
 import { ConversationCache, conversationKey, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
 import type { ChatMessage } from "./chat-request.js";
 
@@ -57,8 +58,8 @@ describe("ConversationCache", () => {
   });
 
   it("rejects nonsense limits", () => {
-    expect(() => new ConversationCache({ maxEntries: -1 })).toThrow(RangeError);
-    expect(() => new ConversationCache({ ttlMs: Number.NaN })).toThrow(RangeError);
+    expect(() => new ConversationCache({ maxEntries: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new ConversationCache({ ttlMs: Number.NaN })).toThrow(InvalidArgumentError);
   });
 });
 

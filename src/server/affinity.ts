@@ -12,6 +12,7 @@
  * display), roles as validated (`developer` reads as `system`).
  */
 import { createHash } from "node:crypto";
+import { InvalidArgumentError } from "../core/errors.js";
 import { formatPrompt } from "../provider/format-prompt.js";
 import type { ChatMessage } from "./chat-request.js";
 
@@ -37,9 +38,10 @@ export class ConversationCache {
     this.ttlMs = options.ttlMs ?? 3_600_000;
     this.now = options.now ?? Date.now;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 0) {
-      throw new RangeError(`maxEntries must be a non-negative integer, got ${this.maxEntries}`);
+      throw new InvalidArgumentError(`maxEntries must be a non-negative integer, got ${this.maxEntries}`);
     }
-    if (!(this.ttlMs >= 0)) throw new RangeError(`ttlMs must be a non-negative number, got ${this.ttlMs}`);
+    if (!(this.ttlMs >= 0))
+      throw new InvalidArgumentError(`ttlMs must be a non-negative number, got ${this.ttlMs}`);
   }
 
   /** Number of entries held (expired ones included until they are touched or evicted). */

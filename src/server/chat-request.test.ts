@@ -121,6 +121,6 @@ describe("parseChatRequest", () => {
     expect(error.status).toBe(400);
     expect(error.type).toBe("invalid_request_error");
     expect(error.param).toBe(param);
-    expect(error.code).toBe(code);
+    expect(error.openaiCode).toBe(code);
   });
 });

@@ -36,7 +36,7 @@ describe("toGatewayError", () => {
   ])("maps %s", (error, status, code) => {
     const mapped = toGatewayError(error);
     expect(mapped.status).toBe(status);
-    expect(mapped.code).toBe(code);
+    expect(mapped.openaiCode).toBe(code);
     const body = mapped.toJSON();
     expect(Object.keys(body.error).sort()).toEqual(["code", "message", "param", "type"]);
   });
@@ -56,7 +56,7 @@ describe("toGatewayError", () => {
   it("reports a pinned session the service does not know as 404", () => {
     const mapped = toGatewayError(new NotFoundError("Session not found"), { pinnedSession: true });
     expect(mapped.status).toBe(404);
-    expect(mapped.code).toBe("session_not_found");
+    expect(mapped.openaiCode).toBe("session_not_found");
   });
 
   it("redacts tokens from messages and hides unknown errors", () => {
