@@ -187,15 +187,31 @@ Examples:
     .description("run the OpenAI-compatible gateway (prints its URL)")
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("--port <port>", "port to bind (0: a free one)", parsePort, 1337)
+    .option(
+      "--api-key-file <path>",
+      "read the key callers must send (Bearer or x-api-key) from a file (recommended, with ROBOCODERS_SERVER_API_KEY)",
+    )
     .addOption(
-      new Option("--api-key <key>", "key callers must send as Bearer or x-api-key").env(
-        "ROBOCODERS_SERVER_API_KEY",
-      ),
+      new Option(
+        "--api-key <key>",
+        "key callers must send as Bearer or x-api-key (visible in `ps`: prefer --api-key-file or the environment)",
+      ).env("ROBOCODERS_SERVER_API_KEY"),
     )
     .option("--force", "allow a non-loopback host without an API key")
+    .option(
+      "--allowed-host <name>",
+      "accept this name in the Host header besides loopback names (repeatable)",
+      collect,
+    )
+    .option(
+      "--cors-origin <origin>",
+      "let web pages from this origin call the gateway, e.g. http://localhost:3000 ('*' needs an API key; repeatable)",
+      collect,
+    )
     .action(async (opts, command: Command) => {
       const { runServe } = await import("./commands/serve.js");
-      await runServe(opts, globals(command), io);
+      const keySource = command.getOptionValueSource("apiKey");
+      await runServe({ ...opts, apiKeyFromCli: keySource === "cli" }, globals(command), io);
     });
 
   addKeysCommand(program, io);

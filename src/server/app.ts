@@ -2,9 +2,9 @@
  * The gateway as a fetch handler: a Hono app serving the OpenAI chat-completions API on top of a
  * {@link RobocodersClient}.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { Robocoders } from "../client/robocoders.js";
 import type { ChatStream, RobocodersClient } from "../client/types.js";
 import { NotFoundError } from "../core/errors.js";
@@ -12,6 +12,8 @@ import { type RobocodersEvent, referenceText } from "../core/events.js";
 import { createStderrLogger, leveledLogger } from "../core/logger.js";
 import { formatPrompt } from "../provider/format-prompt.js";
 import { ConversationCache, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
+import { apiKeyCheck, requireApiKey } from "./api-key.js";
+import { incomingOf, outgoingOf, readBodyText } from "./body.js";
 import { parseChatRequest } from "./chat-request.js";
 import {
   type CompletionMeta,
@@ -24,6 +26,8 @@ import {
   usageChunk,
   usageOf,
 } from "./completion.js";
+import { requestGuard, requireJsonBody } from "./guard.js";
+import { type GatewayEnv, logRequest, type RequestInfo, requestLog, safeValue } from "./logging.js";
 import { modelList, modelObject, resolveModel } from "./models.js";
 import { GatewayError, invalidRequest, toGatewayError } from "./openai-error.js";
 import {
@@ -32,22 +36,14 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   type GatewayOptions,
 } from "./options.js";
+import { SSE_HEADERS, type SseStream, sseResponse, writeSse } from "./sse.js";
 
 /** The header that pins a session (request) and names the session used (response). */
 export const SESSION_HEADER = "X-Robocoders-Session";
 
-/** @internal What a request log record holds besides method, path, status and duration. */
-export interface RequestInfo {
-  /** `performance.now()` when the request arrived. */
-  started: number;
-  model?: string;
-  session?: string;
-  stream?: boolean;
-  /** Set when the handler logs the request itself (streams are logged when they end). */
-  deferred?: boolean;
-}
+export type { RequestInfo } from "./logging.js";
 
-type Env = { Variables: { info: RequestInfo } };
+type Env = GatewayEnv;
 
 /** @internal A chat completion request, apart from the HTTP layer that carries it. */
 export interface ChatCall {
@@ -68,45 +64,7 @@ export type ChatReply =
   | { kind: "json"; status: number; headers: Record<string, string>; body: string }
   | { kind: "sse"; headers: Record<string, string>; stream: SseStream };
 
-/** @internal One step of an {@link SseStream}. */
-export interface SsePull {
-  /** SSE frames to send (may be `""`). */
-  frames: string;
-  /** True when nothing follows. */
-  done: boolean;
-}
-
-/** @internal The frames of a streamed answer, pulled one step at a time. */
-export interface SseStream {
-  /** The frames ready at once: the role chunk, and the first text (or all of it) when already known. */
-  readonly head: string;
-  /** True when {@link head} already holds the whole stream. */
-  readonly complete: boolean;
-  /** The next frames. Never rejects: an upstream failure becomes an error event. */
-  pull(): Promise<SsePull>;
-  /** The caller went away: cancels the upstream call and logs the request as 499. */
-  cancel(): Promise<void>;
-}
-
-/** @internal What the Node request listener of `startServer` uses to serve chat completions directly. */
-export interface ChatHooks {
-  /** The API key error of a request, or `undefined` when it may pass. */
-  authError(header: (name: string) => string | undefined): GatewayError | undefined;
-  /** Answers a chat completion (never rejects: failures become error replies). */
-  answer(call: ChatCall): Promise<ChatReply>;
-  /** Logs a finished request. */
-  log(method: string, path: string, status: number, info: RequestInfo): void;
-  /** Logs an unexpected failure and maps it to the error answered. */
-  fail(error: unknown): GatewayError;
-  /** Largest accepted request body, in bytes. */
-  maxBodyBytes: number;
-}
-
 const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
-}
 
 /** @internal The JSON reply of an error. */
 export function errorReply(error: GatewayError): ChatReply & { kind: "json" } {
@@ -123,26 +81,9 @@ function errorResponse(error: GatewayError): Response {
   return new Response(reply.body, { status: reply.status, headers: reply.headers });
 }
 
-const encoder = new TextEncoder();
-
-/** A reply as a web `Response`; a stream becomes a `ReadableStream` of its frames. */
-function toResponse(reply: ChatReply): Response {
-  if (reply.kind === "json")
-    return new Response(reply.body, { status: reply.status, headers: reply.headers });
-  const { stream } = reply;
-  const body = new ReadableStream<Uint8Array>({
-    start(out) {
-      out.enqueue(encoder.encode(stream.head));
-      if (stream.complete) out.close();
-    },
-    async pull(out) {
-      const { frames, done } = await stream.pull();
-      if (frames !== "") out.enqueue(encoder.encode(frames));
-      if (done) out.close();
-    },
-    cancel: () => stream.cancel(),
-  });
-  return new Response(body, { status: 200, headers: reply.headers });
+/** A JSON reply as a web `Response`. */
+function jsonResponse(reply: ChatReply & { kind: "json" }): Response {
+  return new Response(reply.body, { status: reply.status, headers: reply.headers });
 }
 
 /** The gateway: a Hono app (`fetch`, `request`) with shutdown and the state it keeps. */
@@ -155,8 +96,11 @@ export class GatewayApp extends Hono<Env> {
   private readonly running = new Set<AbortController>();
   private readonly idleWaiters = new Set<() => void>();
   private draining = false;
-  /** @internal Set by {@link createApp}: serving chat completions without the fetch layer. */
-  chatHooks: ChatHooks | undefined;
+  /**
+   * Exact paths answered without the API key. Default: `/health`. Routes mounted later that must be
+   * reachable without the key (e.g. a login page) add theirs here.
+   */
+  readonly publicPaths = new Set<string>(["/health"]);
 
   /** @internal Use {@link createApp}. */
   constructor(client: RobocodersClient, ownsClient: boolean, conversations: ConversationCache | undefined) {
@@ -225,74 +169,49 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   const conversations =
     options.affinity === false ? undefined : new ConversationCache(options.affinity ?? {});
   const apiKey = options.apiKey === undefined ? process.env[API_KEY_ENV] : options.apiKey;
-  const keyDigest = apiKey === false || apiKey === undefined || apiKey === "" ? undefined : digest(apiKey);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-  const secrets = typeof apiKey === "string" && apiKey !== "" ? [apiKey] : [];
+  const key = typeof apiKey === "string" && apiKey !== "" ? apiKey : undefined;
+  const secrets = key === undefined ? [] : [key];
   const logger = leveledLogger(
     options.logger ?? createStderrLogger(),
     options.logLevel ?? "info",
     () => secrets,
   );
+  const keyCheck = apiKeyCheck(key);
 
   const app = new GatewayApp(client, options.client === undefined, conversations);
 
-  const log = (method: string, path: string, status: number, info: RequestInfo) => {
-    if (!logger.enabled("info")) return;
-    const fields: Record<string, unknown> = {
-      method,
-      path,
-      status,
-      durationMs: Math.round(performance.now() - info.started),
-    };
-    if (info.model !== undefined) fields.model = info.model;
-    if (info.session !== undefined) fields.session = info.session;
-    if (info.stream !== undefined) fields.stream = info.stream;
-    logger.info(`${method} ${path} ${status}`, fields);
-  };
-
-  /** The error for a request on `/v1/*` without the right API key; `undefined` when it may pass. */
-  const authError = (header: (name: string) => string | undefined): GatewayError | undefined => {
-    if (keyDigest === undefined) return undefined;
-    const authorization = header("authorization");
-    const bearer =
-      authorization !== undefined ? /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] : undefined;
-    const presented = bearer ?? header("x-api-key");
-    if (presented === undefined || presented === "") {
-      return new GatewayError(
-        401,
-        "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
-        {
-          type: "authentication_error",
-          code: "missing_api_key",
-          headers: { "WWW-Authenticate": 'Bearer realm="robocoders"' },
-        },
-      );
-    }
-    if (!timingSafeEqual(digest(presented), keyDigest)) {
-      return new GatewayError(403, "Invalid API key", { type: "permission_error", code: "invalid_api_key" });
-    }
-    return undefined;
-  };
+  const log = (method: string, path: string, status: number, info: RequestInfo) =>
+    logRequest(logger, method, path, status, info);
 
   /** Logs an unexpected failure of a request and maps it. */
   const fail = (error: unknown): GatewayError => {
-    logger.error("request failed", { error: error instanceof Error ? error.message : String(error) });
-    return toGatewayError(error);
+    const mapped = toGatewayError(error);
+    if (mapped.status >= 500) {
+      logger.error("request failed", {
+        error: safeValue(error instanceof Error ? error.message : String(error)),
+      });
+    }
+    return mapped;
   };
 
-  app.use("*", async (c, next) => {
-    const info: RequestInfo = { started: performance.now() };
-    c.set("info", info);
-    await next();
-    // Streams are logged when they end, by the chat handler.
-    if (info.deferred !== true) log(c.req.method, c.req.path, c.res.status, info);
-  });
-
-  app.use("/v1/*", async (c, next) => {
-    const error = authError((name) => c.req.header(name));
-    return error === undefined ? next() : errorResponse(error);
-  });
+  // Every request, whatever its route (routes mounted later included): logged, then checked.
+  app.use("*", requestLog(logger));
+  app.use(
+    "*",
+    requestGuard(
+      {
+        checkHost: options.checkHost ?? true,
+        allowedHosts: options.allowedHosts ?? [],
+        corsOrigins: options.corsOrigins ?? [],
+        hasApiKey: key !== undefined,
+      },
+      errorResponse,
+    ),
+  );
+  app.use("*", requireApiKey(keyCheck, app.publicPaths, errorResponse));
+  app.use("*", requireJsonBody(errorResponse));
 
   app.get("/health", (c) => c.json({ status: app.isDraining ? "draining" : "ok" }));
 
@@ -305,30 +224,39 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     }
   });
 
-  app.post(
-    "/v1/chat/completions",
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () =>
-        errorResponse(
-          new GatewayError(413, `The request body is larger than ${maxBodyBytes} bytes`, {
-            type: "invalid_request_error",
-            code: "request_too_large",
-          }),
-        ),
-    }),
-    async (c) => {
-      const info = c.get("info");
-      const reply = await answerChat({
-        header: (name) => c.req.header(name),
-        readBody: () => c.req.text(),
-        signal: c.req.raw.signal,
-        info,
-        log: (status) => log(c.req.method, c.req.path, status, info),
+  app.post("/v1/chat/completions", async (c) => {
+    const info = c.get("info");
+    const outgoing = outgoingOf(c);
+    const incoming = incomingOf(c);
+    // On Node, the caller going away is the response closing before it finished.
+    let signal: AbortSignal;
+    if (outgoing !== undefined) {
+      const closed = new AbortController();
+      outgoing.on("close", () => {
+        if (!outgoing.writableFinished) closed.abort(new Error("The client closed the connection"));
       });
-      return toResponse(reply);
-    },
-  );
+      signal = closed.signal;
+    } else {
+      signal = c.req.raw.signal;
+    }
+    const reply = await answerChat({
+      header: (name) => c.req.header(name),
+      readBody: () => readBodyText(c, maxBodyBytes),
+      signal,
+      info,
+      log: (status) => log(c.req.method, c.req.path, status, info),
+    });
+    if (reply.kind === "json") return jsonResponse(reply);
+    const headers = { ...reply.headers, ...c.get("cors") };
+    if (outgoing === undefined || incoming === undefined) return sseResponse(headers, reply.stream);
+    writeSse(outgoing, headers, reply.stream).catch((error: unknown) => {
+      logger.error("stream failed", {
+        error: safeValue(error instanceof Error ? error.message : String(error)),
+      });
+      outgoing.destroy();
+    });
+    return RESPONSE_ALREADY_SENT;
+  });
 
   app.all("/v1/chat/completions", () => methodNotAllowed("POST"));
   app.all("/v1/models", () => methodNotAllowed("GET"));
@@ -336,7 +264,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
 
   app.notFound((c) =>
     errorResponse(
-      new GatewayError(404, `Unknown endpoint: ${c.req.method} ${c.req.path}`, {
+      new GatewayError(404, `Unknown endpoint: ${safeValue(c.req.method, 20)} ${safeValue(c.req.path)}`, {
         type: "invalid_request_error",
         code: "unknown_url",
       }),
@@ -378,6 +306,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     const request = parseChatRequest(body);
     info.stream = request.stream;
     info.model = request.model;
+    info.user = request.user;
     const agent = resolveModel(request.model);
     info.model = agent;
 
@@ -548,7 +477,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
             return { frames: "", done: true };
           }
           const mapped = mapError(error);
-          logger.warn("stream failed after it began", { status: mapped.status, code: mapped.code });
+          logger.warn("stream failed after it began", { status: mapped.status, code: mapped.openaiCode });
           finish(200);
           return { frames: sseError(mapped.toJSON().error) + SSE_DONE, done: true };
         }
@@ -563,17 +492,11 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
 
     return {
       kind: "sse",
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-        ...headers,
-      },
+      headers: { ...SSE_HEADERS, ...headers },
       stream: sse,
     };
   }
 
-  app.chatHooks = { authError, answer: answerChat, log, fail, maxBodyBytes };
   return app;
 }
 

@@ -14,10 +14,12 @@ import {
   NotFoundError,
   RateLimitError,
   RobocodersError,
+  type RobocodersErrorCode,
   ServerError,
   ValidationError,
 } from "../core/errors.js";
 import { redact } from "../core/logger.js";
+import { safeValue } from "./logging.js";
 
 /** The `error` member of an OpenAI error body. */
 export interface OpenAIErrorObject {
@@ -30,16 +32,35 @@ export interface OpenAIErrorObject {
   code: string | null;
 }
 
-/** An error the gateway answers with: HTTP status, OpenAI error object and extra headers. */
-export class GatewayError extends Error {
+/**
+ * The library code of a gateway error with HTTP status `status` (see {@link RobocodersError.code}); the
+ * OpenAI code the caller receives is {@link GatewayError.openaiCode}.
+ */
+export function codeForStatus(status: number): RobocodersErrorCode {
+  if (status === 401 || status === 403) return "authentication_failed";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  if (status === 499) return "aborted";
+  if (status === 504) return "timeout";
+  if (status >= 500) return "server_error";
+  return "invalid_argument";
+}
+
+/**
+ * An error the gateway answers with: HTTP status, OpenAI error object and extra headers. A
+ * {@link RobocodersError} whose `code` follows the status ({@link codeForStatus}: 4xx → `invalid_argument`,
+ * 401/403 → `authentication_failed`, 404 → `not_found`, 429 → `rate_limited`, 499 → `aborted`,
+ * 504 → `timeout`, other 5xx → `server_error`); the OpenAI `code` of the body is {@link openaiCode}.
+ */
+export class GatewayError extends RobocodersError {
   /** The HTTP status to answer with. */
-  readonly status: number;
+  declare readonly status: number;
   /** The OpenAI error type. */
   readonly type: string;
   /** The request field at fault. */
   readonly param: string | null;
-  /** Stable machine-readable code. */
-  readonly code: string | null;
+  /** The OpenAI error code of the body (e.g. `invalid_api_key`, `model_not_found`); `null` when none. */
+  readonly openaiCode: string | null;
   /** Extra response headers, e.g. `Retry-After`. */
   readonly headers: Record<string, string>;
 
@@ -48,18 +69,16 @@ export class GatewayError extends Error {
     message: string,
     options: { type: string; code?: string | null; param?: string | null; headers?: Record<string, string> },
   ) {
-    super(message);
-    this.name = "GatewayError";
-    this.status = status;
+    super(message, codeForStatus(status), { status });
     this.type = options.type;
-    this.code = options.code ?? null;
+    this.openaiCode = options.code ?? null;
     this.param = options.param ?? null;
     this.headers = options.headers ?? {};
   }
 
   /** The JSON body `{"error": {...}}`. */
   toJSON(): { error: OpenAIErrorObject } {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.openaiCode } };
   }
 }
 
@@ -101,7 +120,8 @@ export function toGatewayError(error: unknown, context: { pinnedSession?: boolea
   }
   const message = redact(error.message);
   if (error instanceof ModelNotSupportedError) {
-    return new GatewayError(404, message, {
+    const echoed = `The model "${safeValue(error.model)}" does not exist; use one of ${error.models.join(", ")}`;
+    return new GatewayError(404, echoed, {
       type: "invalid_request_error",
       param: "model",
       code: "model_not_found",

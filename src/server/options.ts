@@ -32,6 +32,20 @@ export interface GatewayOptions {
    * `false` or `""` turns the check off. Default: `ROBOCODERS_SERVER_API_KEY`, else no check.
    */
   apiKey?: string | false;
+  /**
+   * Check the `Host` header of every request against loopback names and {@link allowedHosts}: a defence
+   * against DNS rebinding. Default: true for `createApp`; `startServer` turns it on exactly when it binds
+   * a loopback address.
+   */
+  checkHost?: boolean;
+  /** Host names (no port) accepted in the `Host` header besides loopback names (`--allowed-host`). Default: none. */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins (`scheme://host[:port]`) allowed to call the gateway from a web page (`--cors-origin`); `"*"`
+   * allows every origin and needs an API key. Requests with any other `Origin` (but the gateway's own)
+   * get 403. Default: none (CORS off).
+   */
+  corsOrigins?: readonly string[];
   /** Largest accepted request body, in bytes; larger bodies get 413. Default: 8 MiB. */
   maxBodyBytes?: number;
   /**

@@ -6,7 +6,6 @@ import { getRequestListener } from "@hono/node-server";
 import { InvalidArgumentError } from "../core/errors.js";
 import { createApp, type GatewayApp } from "./app.js";
 import { InsecureBindError, isLoopbackHost } from "./bind.js";
-import { isChatRequest, serveChat } from "./node-chat.js";
 import {
   API_KEY_ENV,
   DEFAULT_HOST,
@@ -51,14 +50,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const graceDefault = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
 
-  const app = createApp({ ...options, apiKey });
-  // Chat completions, the hot path, are served on Node's objects directly; the rest by the Hono app.
-  const viaFetch = getRequestListener(app.fetch, { hostname: host });
-  const hooks = app.chatHooks;
-  const server = createServer((req, res) => {
-    if (hooks !== undefined && isChatRequest(req)) void serveChat(hooks, req, res);
-    else void viaFetch(req, res);
-  });
+  const app = createApp({ ...options, apiKey, checkHost: options.checkHost ?? isLoopbackHost(host) });
+  const server = createServer(getRequestListener(app.fetch, { hostname: host }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -72,8 +65,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw error;
   }
   const address = server.address();
-  if (address === null || typeof address === "string")
-    throw new Error("The server is not bound to a TCP port");
+  if (address === null || typeof address === "string") {
+    await app.close();
+    throw new InvalidArgumentError(`The gateway is not bound to a TCP port (host ${host})`);
+  }
   const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 /**
  * The gateway driven by the official `openai` client, against the emulator, over loopback sockets.
  */
-import OpenAI, { APIError } from "openai";
+import OpenAI, { APIError, AuthenticationError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENTS } from "../../src/client/types.js";
 import { emulatorText, errorOf, type Stack, startStack, until } from "./helpers.js";
@@ -187,16 +187,21 @@ describe("errors", () => {
     expect((await errorOf(missing)).param).toBe("messages");
   });
 
-  it("401 without a key, 403 with a wrong one, x-api-key accepted", async () => {
+  it("401 without a key or with a wrong one, x-api-key accepted", async () => {
     const body = JSON.stringify({ model: "GeneralCodingAgent", messages: [{ role: "user", content: "x" }] });
-    const none = await fetch(`${stack.baseURL}/chat/completions`, { method: "POST", body });
+    const none = await fetch(`${stack.baseURL}/chat/completions`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect((await errorOf(none)).code).toBe("missing_api_key");
     const wrong = await failure(
       new OpenAI({ baseURL: stack.baseURL, apiKey: "not-the-key", maxRetries: 0 }).models.list(),
     );
-    expect(wrong.status).toBe(403);
+    expect(wrong).toBeInstanceOf(AuthenticationError);
+    expect(wrong.status).toBe(401);
     expect(wrong.code).toBe("invalid_api_key");
     const viaHeader = await fetch(`${stack.baseURL}/models`, { headers: { "x-api-key": API_KEY } });
     expect(viaHeader.status).toBe(200);
@@ -304,7 +309,7 @@ describe("errors", () => {
   it("404 for an unknown route, 405 for a wrong method", async () => {
     const route = await fetch(`${stack.baseURL}/embeddings`, {
       method: "POST",
-      headers: { authorization: `Bearer ${API_KEY}` },
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
     });
     expect(route.status).toBe(404);
     expect((await errorOf(route)).code).toBe("unknown_url");

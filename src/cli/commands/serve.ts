@@ -1,5 +1,7 @@
 /** `robocoders serve`: runs the OpenAI-compatible gateway until Ctrl-C or SIGTERM. */
+import { readFile } from "node:fs/promises";
 import type { RobocodersOptions } from "../../client/types.js";
+import { InvalidArgumentError } from "../../core/errors.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { paletteFor } from "../context.js";
 import { UsageError } from "../exit-codes.js";
@@ -14,8 +16,34 @@ export interface ServeOptions {
   port: number;
   /** `--api-key <key>`: key callers must present. Default: `ROBOCODERS_SERVER_API_KEY`, else none. */
   apiKey?: string;
+  /** True when {@link apiKey} came from the command line (not the environment). */
+  apiKeyFromCli?: boolean;
+  /** `--api-key-file <path>`: read the key from a file (trailing whitespace dropped). */
+  apiKeyFile?: string;
   /** `--force`: allow a non-loopback host without an API key. Default: false. */
   force?: boolean;
+  /** `--allowed-host <name>` (repeatable): extra names accepted in the Host header. */
+  allowedHost?: string[];
+  /** `--cors-origin <origin>` (repeatable): origins allowed to call from a web page. */
+  corsOrigin?: string[];
+}
+
+/** The API key of `serve`: `--api-key-file`, else `--api-key` / `ROBOCODERS_SERVER_API_KEY`, else none. */
+export async function resolveServeKey(opts: ServeOptions): Promise<string | undefined> {
+  if (opts.apiKeyFile === undefined) return opts.apiKey === "" ? undefined : opts.apiKey;
+  if (opts.apiKeyFromCli === true) throw new UsageError("Give either --api-key or --api-key-file, not both");
+  let text: string;
+  try {
+    text = await readFile(opts.apiKeyFile, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
+    throw new UsageError(`Cannot read the API key file ${opts.apiKeyFile}: ${reason}`);
+  }
+  const key = text.replace(/^\uFEFF/, "").trim();
+  if (key === "" || /\s/.test(key)) {
+    throw new UsageError(`The API key file ${opts.apiKeyFile} must hold one key on one line`);
+  }
+  return key;
 }
 
 /** Runs `robocoders serve`. */
@@ -26,7 +54,8 @@ export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: C
   if (globals.proxy !== undefined) clientOptions.proxy = globals.proxy;
   if (globals.timeout !== undefined) clientOptions.timeout = Math.round(globals.timeout * 1000);
   const palette = paletteFor(io.stderr, io.env, globals.color);
-  const secrets = () => (opts.apiKey ? [opts.apiKey] : []);
+  const apiKey = await resolveServeKey(opts);
+  const secrets = () => (apiKey ? [apiKey] : []);
   if (globals.verbose === true) {
     clientOptions.logLevel = "debug";
     clientOptions.logger = createVerboseLogger({ stream: io.stderr, palette, secrets });
@@ -39,10 +68,12 @@ export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: C
       force: opts.force === true,
       clientOptions,
       logger: createVerboseLogger({ stream: io.stderr, palette, secrets }),
-      ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+      apiKey: apiKey ?? false,
+      allowedHosts: opts.allowedHost ?? [],
+      corsOrigins: opts.corsOrigin ?? [],
     });
   } catch (error) {
-    if (error instanceof Error && error.name === "InsecureBindError") throw new UsageError(error.message);
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
     throw error;
   }
   io.stdout.write(`${server.url}\n`);
