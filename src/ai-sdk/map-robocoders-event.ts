@@ -63,21 +63,31 @@ function messagesModeText(event: RobocodersEvent): string | undefined {
 
 /** The event as an activity record (large base64 screenshots dropped). */
 export function toActivity(event: RobocodersEvent): RobocodersActivity {
-  const type =
-    event.kind === "action"
-      ? event.action
-      : event.kind === "observation"
-        ? event.observation
-        : event.error
-          ? "error"
-          : "message";
-  const activity: RobocodersActivity = { kind: event.kind, type, message: event.message };
+  let kind: RobocodersActivity["kind"];
+  let type: string;
+  switch (event.kind) {
+    case "action":
+    case "unknown_action":
+      kind = "action";
+      type = event.action;
+      break;
+    case "observation":
+    case "unknown_observation":
+      kind = "observation";
+      type = event.observation;
+      break;
+    case "control":
+      kind = "control";
+      type = event.error ? "error" : "message";
+      break;
+  }
+  const activity: RobocodersActivity = { kind, type, message: event.message };
   if (event.id !== undefined) activity.id = event.id;
   if (event.timestamp !== undefined) activity.timestamp = event.timestamp;
   if (event.source !== undefined) activity.source = event.source;
   if (event.cause !== undefined) activity.cause = event.cause;
-  if (event.kind === "action") activity.args = toJSONObject(event.args);
-  if (event.kind === "observation") {
+  if (event.kind === "action" || event.kind === "unknown_action") activity.args = toJSONObject(event.args);
+  if (event.kind === "observation" || event.kind === "unknown_observation") {
     activity.content = event.content;
     const { screenshot: _screenshot, ...extras } = event.extras;
     activity.extras = toJSONObject(extras);

@@ -37,6 +37,10 @@ export function mapRobocodersFinishReason(event: RobocodersEvent | undefined): L
       if (state === "error") return { unified: "error", raw: state };
       return { unified: "other", raw: state };
     }
+    case "unknown_action":
+      return { unified: "other", raw: event.action };
+    case "unknown_observation":
+      return { unified: "other", raw: event.observation };
     case "control":
       return event.error ? { unified: "error", raw: "error" } : { unified: "other", raw: undefined };
   }

@@ -98,11 +98,12 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
     return showThoughts && first !== "" ? `${c.dim(truncate(first, width))}\n` : "";
   };
 
+  if (event.kind === "unknown_action") {
+    const text = event.message !== "" ? event.message : JSON.stringify(event.args);
+    return line("•", `${event.action}: ${firstLine(text).line}`, c.dim);
+  }
+  if (event.kind === "unknown_observation") return "";
   if (event.kind === "action") {
-    if ("unknown" in event) {
-      const text = event.message !== "" ? event.message : JSON.stringify(event.args);
-      return line("•", `${event.action}: ${firstLine(text).line}`, c.dim);
-    }
     switch (event.action) {
       case "message": {
         const text = event.args.content !== "" ? event.args.content : event.message;
@@ -154,7 +155,6 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
   }
 
   if (event.kind === "observation") {
-    if ("unknown" in event) return "";
     switch (event.observation) {
       case "run": {
         const code = event.extras.exit_code;

@@ -2,8 +2,11 @@
  * Typed events of the `/chat` stream.
  *
  * The server sends one JSON object per line. {@link toEvent} narrows such an object leniently into a
- * discriminated union on `kind` (`action`, `observation`, `control`) and then on `action` or
- * `observation`. Every event keeps the object it came from in `raw`, so nothing the server sent is lost.
+ * discriminated union on `kind` (`action`, `observation`, `control`, and `unknown_action` /
+ * `unknown_observation` for names this library does not know) and then on `action` or `observation`.
+ * Unknown names have kinds of their own so that `kind === "action" && action === "run"` narrows to
+ * {@link RunAction} exactly (a catch-all `action: string` in the same kind would stay in every narrowed
+ * union). Every event keeps the object it came from in `raw`, so nothing the server sent is lost.
  */
 
 /** A JSON object as decoded from one line of the stream. */
@@ -66,16 +69,18 @@ export type BrowseInteractiveAction = ActionBase<
 export type DelegateAction = ActionBase<"delegate", { agent: string; inputs: Args; thought: string }>;
 /** The agent finished (`finish`) or gave up (`reject`). */
 export type FinishAction = ActionBase<"finish" | "reject", { outputs: Args; thought: string }>;
-/** An action this library does not know; `args` is kept as sent. */
+/**
+ * An action this library does not know (`kind: "unknown_action"`); `args` is kept as sent. Its own kind
+ * keeps it out of the narrowing of known actions.
+ */
 export interface UnknownAction extends EventBase {
-  kind: "action";
+  kind: "unknown_action";
+  /** The action's name as sent. */
   action: string;
   args: Args;
-  /** Marks the catch-all case. */
-  unknown: true;
 }
 
-/** Every action. Narrow on `action`; an unknown action has `unknown: true`. */
+/** Every known action (`kind: "action"`). Narrow on `action`; unknown actions are {@link UnknownAction}. */
 export type ActionEvent =
   | MessageAction
   | RunAction
@@ -84,8 +89,7 @@ export type ActionEvent =
   | BrowseAction
   | BrowseInteractiveAction
   | DelegateAction
-  | FinishAction
-  | UnknownAction;
+  | FinishAction;
 
 interface ObservationBase<O extends string, T extends object> extends EventBase {
   kind: "observation";
@@ -129,16 +133,19 @@ export type AgentStateChangedObservation = ObservationBase<
   "agent_state_changed",
   { agent_state: AgentState }
 >;
-/** An observation this library does not know. */
+/** An observation this library does not know (`kind: "unknown_observation"`); `extras` kept as sent. */
 export interface UnknownObservation extends EventBase {
-  kind: "observation";
+  kind: "unknown_observation";
+  /** The observation's name as sent. */
   observation: string;
   content: string;
   extras: Args;
-  unknown: true;
 }
 
-/** Every observation. Narrow on `observation`. */
+/**
+ * Every known observation (`kind: "observation"`). Narrow on `observation`; unknown observations are
+ * {@link UnknownObservation}.
+ */
 export type ObservationEvent =
   | RunObservation
   | RunIPythonObservation
@@ -146,8 +153,7 @@ export type ObservationEvent =
   | BrowseObservation
   | ErrorObservation
   | DelegateObservation
-  | AgentStateChangedObservation
-  | UnknownObservation;
+  | AgentStateChangedObservation;
 
 /** An object with neither `action` nor `observation`, e.g. `{"error": true, "message": "..."}`. */
 export interface ControlEvent extends EventBase {
@@ -156,8 +162,16 @@ export interface ControlEvent extends EventBase {
   error: boolean;
 }
 
-/** Any event of the `/chat` stream. */
-export type RobocodersEvent = ActionEvent | ObservationEvent | ControlEvent;
+/**
+ * Any event of the `/chat` stream: narrow on `kind`, then on `action` (kind `action`) or `observation`
+ * (kind `observation`).
+ */
+export type RobocodersEvent =
+  | ActionEvent
+  | UnknownAction
+  | ObservationEvent
+  | UnknownObservation
+  | ControlEvent;
 
 const KNOWN_ACTIONS = new Set([
   "message",
@@ -260,7 +274,7 @@ export function toEvent(raw: RawEvent): RobocodersEvent {
         args: actionArgs(raw.action, args),
       } as ActionEvent;
     }
-    return { ...common, kind: "action", action: raw.action, args, unknown: true };
+    return { ...common, kind: "unknown_action", action: raw.action, args };
   }
   if (typeof raw.observation === "string") {
     const extras = isObject(raw.extras) ? raw.extras : {};
@@ -278,7 +292,7 @@ export function toEvent(raw: RawEvent): RobocodersEvent {
         extras: typedExtras,
       } as ObservationEvent;
     }
-    return { ...common, kind: "observation", observation: raw.observation, content, extras, unknown: true };
+    return { ...common, kind: "unknown_observation", observation: raw.observation, content, extras };
   }
   return { ...common, kind: "control", error: raw.error === true };
 }
@@ -309,7 +323,24 @@ export function endsTurn(event: RobocodersEvent): boolean {
       event.observation === "agent_state_changed" && TURN_ENDING_STATES.has(String(event.extras.agent_state))
     );
   }
-  return event.error;
+  if (event.kind === "control") return event.error;
+  return false;
+}
+
+/**
+ * {@link endsTurn} on a decoded object, without building the typed event: an agent message waiting for the
+ * user (the reference client's rule), a `finish` or `reject`, a state change to a turn-ending state, or an
+ * error control frame.
+ */
+export function rawEndsTurn(raw: RawEvent): boolean {
+  if (referenceWaitsForResponse(raw)) return true;
+  const { action } = raw;
+  if (typeof action === "string") return action === "finish" || action === "reject";
+  if (raw.observation === "agent_state_changed") {
+    return isObject(raw.extras) && TURN_ENDING_STATES.has(String(raw.extras.agent_state));
+  }
+  if (typeof raw.observation === "string") return false;
+  return raw.error === true;
 }
 
 /** The text to show for an event: a message action's content, otherwise the server's `message`. */
