@@ -6,7 +6,7 @@ import pc from "picocolors";
 import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
 import type { Palette } from "./render.js";
 import { plainPalette } from "./render.js";
-import { createVerboseLogger } from "./verbose-logger.js";
+import { createVerboseLogger, createWarningLogger } from "./verbose-logger.js";
 
 /** Options accepted by every command (see `robocoders --help`). */
 export interface GlobalOptions {
@@ -64,7 +64,8 @@ export type ClientOverrides = Partial<Omit<RobocodersOptions, "logger" | "logLev
 
 /**
  * Creates the client for the global options. `--verbose` installs a logger printing each request on
- * stderr at `debug` level; otherwise the client's defaults apply (`ROBOCODERS_LOG`).
+ * stderr at `debug` level; `ROBOCODERS_LOG` keeps the client's own logger; otherwise warnings (a cache
+ * that cannot be written, a corrupt one replaced) are printed once each on stderr.
  */
 export async function createClient(
   globals: GlobalOptions,
@@ -85,6 +86,13 @@ export async function createClient(
       palette: paletteFor(io.stderr, io.env, globals.color),
       beforeWrite: hooks.beforeLog,
       secrets: () => [...(envToken ? [envToken] : []), ...(hooks.secrets?.() ?? [])],
+    });
+  } else if ((io.env.ROBOCODERS_LOG ?? "").trim() === "") {
+    options.logLevel = "warn";
+    options.logger = createWarningLogger({
+      stream: io.stderr,
+      palette: paletteFor(io.stderr, io.env, globals.color),
+      beforeWrite: hooks.beforeLog,
     });
   }
   return new Robocoders(options);

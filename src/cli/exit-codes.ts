@@ -8,6 +8,7 @@ import {
   APITimeoutError,
   APIUserAbortError,
   AuthenticationError,
+  CacheWriteError,
   InvalidArgumentError,
   ModelNotSupportedError,
   RateLimitError,
@@ -15,6 +16,7 @@ import {
   StoreUnavailableError,
   StreamError,
   ValidationError,
+  WrongBaseURLError,
 } from "../core/errors.js";
 import { redact } from "../core/logger.js";
 
@@ -64,6 +66,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof UsageError) return ExitCode.Usage;
   if (error instanceof InterruptedError || error instanceof APIUserAbortError) return ExitCode.Interrupted;
   if (error instanceof ModelNotSupportedError || error instanceof InvalidArgumentError) return ExitCode.Usage;
+  if (error instanceof WrongBaseURLError) return ExitCode.Usage;
   if (error instanceof AuthenticationError) return ExitCode.Authentication;
   if (error instanceof ServerError) return ExitCode.Network;
   if (error instanceof APIError) {
@@ -104,10 +107,25 @@ function describe(error: unknown): { what: string; hint: string } {
   }
   if (error instanceof InvalidArgumentError)
     return { what: error.message, hint: "Run with --help for usage." };
+  if (error instanceof WrongBaseURLError) {
+    return {
+      what: error.message,
+      hint: "Fix --base-url or ROBOCODERS_BASE_URL; nothing cached was changed.",
+    };
+  }
+  if (error instanceof CacheWriteError) {
+    return {
+      what: error.message,
+      hint: "Make the folder writable, or choose another one with ROBOCODERS_CACHE_DIR.",
+    };
+  }
   if (error instanceof AuthenticationError) {
     return {
       what: `Authentication failed: ${error.message}`,
-      hint: "Run `robocoders login` for a new token, or `robocoders login --token <jwt>` to use your own.",
+      // The message may already say how to log in.
+      hint: /robocoders login/.test(error.message)
+        ? ""
+        : "Run `robocoders login` for a new token, or `robocoders login --token <jwt>` to use your own.",
     };
   }
   if (error instanceof ValidationError) {

@@ -79,3 +79,31 @@ export function createVerboseLogger(
     debug: (m, f) => write("debug", m, f),
   };
 }
+
+/**
+ * The logger of a command run without `--verbose`: warnings and errors only, each distinct message once,
+ * as `robocoders: warning: <message> (<file>)` on stderr (a failed cache write, a corrupt cache replaced).
+ */
+export function createWarningLogger(
+  options: {
+    stream?: NodeJS.WritableStream;
+    palette?: Palette;
+    /** Called before writing, e.g. to clear a spinner line. */
+    beforeWrite?: () => void;
+  } = {},
+): Logger {
+  const stream = options.stream ?? process.stderr;
+  const palette = options.palette ?? plainPalette;
+  const shown = new Set<string>();
+  const write = (message: string, fields?: Record<string, unknown>) => {
+    const file =
+      typeof fields?.file === "string" && !message.includes(fields.file) ? ` (${fields.file})` : "";
+    const text = redact(`${message}${file}`).replace(/[\r\n]+/g, " ");
+    if (shown.has(text)) return;
+    shown.add(text);
+    options.beforeWrite?.();
+    stream.write(`${palette.yellow("robocoders: warning:")} ${text}\n`);
+  };
+  const ignore = () => undefined;
+  return { error: write, warn: write, info: ignore, debug: ignore };
+}

@@ -1,16 +1,19 @@
 /**
- * The credential cache `<cacheDir>/robocoders.json`: a JSON object with the reference client's keys
- * `access_token` and `sid` (other keys are preserved). Owner-only permissions (file 0600, folder 0700),
- * atomic replacement, and a cross-process lock so that parallel processes never corrupt it and share one
- * token fetch. A corrupt or unreadable file is treated as empty (and replaced on the next write).
+ * The credential cache of one base URL: `<cacheDir>/robocoders.json` for the default URL (the reference
+ * client's file and format), `<cacheDir>/robocoders-<host>-<hash>.json` for any other (see
+ * {@link cacheFileName}). A JSON object with the reference client's keys `access_token` and `sid` (other
+ * keys are preserved). Owner-only permissions (file 0600, folder 0700), atomic replacement, and a
+ * cross-process lock so that parallel processes never corrupt it and share one token fetch. A corrupt or
+ * unreadable file is treated as empty (and replaced on the next write); a failed write throws
+ * {@link CacheWriteError}.
  */
 import { mkdir, readFile, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
-import { RobocodersError } from "../core/errors.js";
+import { CacheWriteError, RobocodersError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { CallContext } from "./call-context.js";
-import { CACHE_FILE_NAME } from "./options.js";
+import { cacheFileName } from "./options.js";
 
 /** The cache file's content. */
 export interface CacheData {
@@ -18,6 +21,11 @@ export interface CacheData {
   access_token?: string;
   /** The current session id. */
   sid?: string;
+  /**
+   * `"login"` when the token was stored by `setAccessToken` (`robocoders login --token`): such a token is
+   * never replaced by an anonymous one behind the user's back.
+   */
+  token_source?: "login";
   /** Keys written by other tools, kept as they are. */
   [key: string]: unknown;
 }
@@ -49,22 +57,58 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The file cache of one folder. */
+/** Folders created by {@link ensureDir} at most, from the deepest existing one down. */
+const MAX_DIR_DEPTH = 64;
+
+/**
+ * Creates `dir` and its missing parents with mode 0700, one level at a time. Unlike `mkdir({ recursive })`,
+ * it gives up with the system's error when a level cannot be created, even where the system reports a
+ * missing parent for a parent that exists (Node's recursive mkdir loops forever on `/proc/<new folder>`).
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = dir; ; ) {
+    try {
+      await mkdir(current, { mode: 0o700 });
+      break;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "EEXIST") break;
+      const parent = dirname(current);
+      if (code !== "ENOENT" || parent === current || missing.length >= MAX_DIR_DEPTH) throw error;
+      missing.push(current);
+      current = parent;
+    }
+  }
+  // The deepest existing folder was found (or just created): create the rest, from the top down.
+  for (const folder of missing.reverse()) {
+    try {
+      await mkdir(folder, { mode: 0o700 });
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") throw error;
+    }
+  }
+}
+
+/** The credential cache file of one base URL in one folder. */
 export class CredentialCache {
-  /** Path of `robocoders.json`. */
+  /** Path of the cache file. */
   readonly file: string;
   private readonly dir: string;
   private readonly logger: Logger;
+  /** Whether an unreadable file was already reported (once per instance). */
+  private warnedUnreadable = false;
 
-  constructor(dir: string, logger: Logger) {
+  /** @param baseURL the normalized base URL whose credentials this file keeps. */
+  constructor(dir: string, baseURL: string, logger: Logger) {
     this.dir = dir;
-    this.file = join(dir, CACHE_FILE_NAME);
+    this.file = join(dir, cacheFileName(baseURL));
     this.logger = logger;
   }
 
   /**
    * Reads the cache. A missing file is empty; a corrupt or unreadable one is empty too and logged at warn
-   * (without its content). Keys of the wrong type (`access_token`/`sid` not strings) are dropped.
+   * (without its content; an unreadable one once per instance). Keys of the wrong type (`access_token`/`sid` not strings) are dropped.
    */
   async read(): Promise<CacheData> {
     let text: string;
@@ -72,7 +116,9 @@ export class CredentialCache {
       text = await readFile(this.file, "utf8");
     } catch (error) {
       const code = errorCode(error);
-      if (code !== "ENOENT") {
+      // No file (or no folder that could hold one) is an empty cache; anything else is worth one warning.
+      if (code !== "ENOENT" && code !== "ENOTDIR" && !this.warnedUnreadable) {
+        this.warnedUnreadable = true;
         this.logger.warn("credential cache is unreadable; treating it as empty", { file: this.file, code });
       }
       return {};
@@ -96,8 +142,8 @@ export class CredentialCache {
 
   /**
    * Replaces the file atomically (write to a temporary file, then rename) with mode 0600, creating the folder
-   * with mode 0700. Empty data deletes the file. A failure is logged at warn and not thrown: the credentials
-   * then live in memory only.
+   * with mode 0700. Empty data deletes the file.
+   * @throws CacheWriteError when the folder cannot be created or the file cannot be written or deleted.
    */
   async write(data: CacheData): Promise<void> {
     try {
@@ -107,11 +153,11 @@ export class CredentialCache {
         });
         return;
       }
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await ensureDir(this.dir);
       const writeFileAtomic = await loadWriter();
       await writeFileAtomic(this.file, `${JSON.stringify(data)}\n`, { mode: 0o600 });
     } catch (error) {
-      this.logger.warn("could not write the credential cache", { file: this.file, code: errorCode(error) });
+      throw new CacheWriteError(this.file, errorCode(error), { cause: error });
     }
   }
 
@@ -119,12 +165,23 @@ export class CredentialCache {
    * Runs `fn` while holding the cross-process lock (`robocoders.json.lock`, a folder refreshed while held and
    * considered stale after {@link LOCK_STALE_MS}). Waits for another holder with short random pauses; gives
    * up waiting after {@link LOCK_WAIT_MS} (throws when `call` is aborted meanwhile) and then runs `fn` anyway, logging a warning.
+   * When the folder cannot be created, `fn` runs without the lock and without a warning: nothing can be
+   * written there, and the write in `fn` reports that.
    */
   async withLock<T>(fn: () => Promise<T>, call?: CallContext): Promise<T> {
     let release: (() => Promise<void>) | undefined;
+    let folder = true;
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      release = await this.acquire(call);
+      await ensureDir(this.dir);
+    } catch (error) {
+      folder = false;
+      this.logger.debug("the credential cache folder cannot be created", {
+        file: this.file,
+        code: errorCode(error),
+      });
+    }
+    try {
+      if (folder) release = await this.acquire(call);
     } catch (error) {
       if (error instanceof RobocodersError) throw error;
       this.logger.warn("could not lock the credential cache; going ahead without the lock", {

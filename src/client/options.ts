@@ -1,6 +1,7 @@
 /**
  * Resolution of the client options against the environment. Explicit options always win.
  */
+import { createHash } from "node:crypto";
 import envPaths from "env-paths";
 import { InvalidArgumentError } from "../core/errors.js";
 import { type LogLevel, parseLogLevel } from "../core/logger.js";
@@ -18,8 +19,24 @@ export const DEFAULT_MAX_CONTINUES = 1;
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Default base delay of the retry backoff: 500 ms. */
 export const DEFAULT_RETRY_DELAY_MS = 500;
-/** Name of the cache file inside the cache folder. */
+/** Name of the cache file of the default base URL inside the cache folder (the reference client's file). */
 export const CACHE_FILE_NAME = "robocoders.json";
+
+/**
+ * The name of the cache file of a (normalized) base URL: {@link CACHE_FILE_NAME} for the default URL, so the
+ * reference client and this one share it; `robocoders-<host>[-<path>]-<hash>.json` for any other, where the
+ * hash (8 hex digits of the URL's SHA-256) keeps URLs that differ only in scheme or punctuation apart.
+ */
+export function cacheFileName(baseURL: string): string {
+  if (baseURL === DEFAULT_BASE_URL) return CACHE_FILE_NAME;
+  const url = new URL(baseURL);
+  const readable = `${url.host}${url.pathname}`
+    .replace(/[^A-Za-z0-9.]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80);
+  const hash = createHash("sha256").update(baseURL).digest("hex").slice(0, 8);
+  return `robocoders-${readable}-${hash}.json`;
+}
 
 /** The environment variables the client reads. */
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -3,13 +3,15 @@
  * credential cache, with retries, timeouts, cancellation and proxies.
  */
 import {
+  APIError,
   AuthenticationError,
   InvalidArgumentError,
   NotFoundError,
   type RobocodersError,
+  StreamError,
   UnexpectedStatusError,
 } from "../core/errors.js";
-import { type RawEvent, referenceWaitsForResponse } from "../core/events.js";
+import { type RawEvent, rawEndsTurn, referenceWaitsForResponse } from "../core/events.js";
 import { isJwtExpired, jwtExpiry, looksLikeJwt } from "../core/jwt.js";
 import { createStderrLogger, type Logger, leveledLogger } from "../core/logger.js";
 import { decodeEventStream } from "../core/ndjson.js";
@@ -17,7 +19,12 @@ import { resolveAgent } from "./agents.js";
 import { CredentialCache } from "./cache.js";
 import { CallContext } from "./call-context.js";
 import { type ChatProgress, RobocodersChatStream } from "./chat-stream.js";
-import { Credentials, type ResolvedToken } from "./credentials.js";
+import {
+  Credentials,
+  notFoundMeansWrongBaseURL,
+  type OnWriteFailure,
+  type ResolvedToken,
+} from "./credentials.js";
 import { bodyFailure, type HttpResponse, HttpTransport } from "./http.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
 import type {
@@ -31,20 +38,36 @@ import type {
   SessionCode,
 } from "./types.js";
 
-/** The state of one call's credentials. */
+/**
+ * How a call chooses its session: `given` (the caller's `sid`, never replaced), `own` (`newSession`: every
+ * session it needs is created anew, never taken from the cache, where a concurrent call may just have
+ * stored its own), or `shared` (the cached current session, created when there is none).
+ */
+type SessionChoice = "given" | "own" | "shared";
+
+/** The credentials one call uses, updated in place as it goes (a new token after a 401, a new session). */
 interface CallState {
   token: ResolvedToken;
   sid: string;
-  /** The caller chose the session: it is never replaced silently. */
-  sidExplicit: boolean;
+  readonly choice: SessionChoice;
   /** Sessions created by this call become the cached current session (`ChatOptions.persistSession`). */
-  persist: boolean;
-  /**
-   * The call asked for a session of its own (`newSession`): a replacement is always created anew, never
-   * taken from the cache, where a concurrent call may just have stored its own new session.
-   */
-  ownSession: boolean;
+  readonly persist: boolean;
+  /** A failed cache write: thrown (the caller asked for the write) or warned about (a by-product). */
+  readonly onWriteFailure: OnWriteFailure;
+  readonly maxRetries: number;
 }
+
+/** One chat call: what it sends, its limits and progress, and its credentials. */
+interface ChatRun extends CallState {
+  readonly prompt: string;
+  readonly agent: AgentName;
+  readonly call: CallContext;
+  readonly progress: ChatProgress;
+  readonly maxContinues: number;
+}
+
+/** Which `/chat` request of a call is being opened. */
+type Turn = "first" | "continue";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -52,6 +75,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const is401 = (error: unknown): error is AuthenticationError =>
   error instanceof AuthenticationError && error.status === 401;
+
+/**
+ * The error that ends a call whose automatic `continue` could not resume its session (401, 403 or 404 after
+ * the token refresh): the same class, saying what happened. Other errors are returned unchanged.
+ */
+function continueFailure(error: unknown, sid: string): unknown {
+  if (!(error instanceof APIError)) return error;
+  const message = `The automatic "continue" could not resume session ${sid}: ${error.message.replace(/\.$/, "")}. The answer so far was delivered; nothing was sent to another session`;
+  const options = { cause: error, body: error.body, request: error.request };
+  if (error instanceof AuthenticationError) return new AuthenticationError(message, error.status, options);
+  if (error instanceof NotFoundError) return new NotFoundError(message, options);
+  return error;
+}
 
 /**
  * The Robocoders AI client.
@@ -95,7 +131,7 @@ export class Robocoders implements RobocodersClient {
     const cache =
       this.options.cacheDir === undefined
         ? undefined
-        : new CredentialCache(this.options.cacheDir, this.logger);
+        : new CredentialCache(this.options.cacheDir, this.baseURL, this.logger);
     this.cacheFile = cache?.file;
     this.credentials = new Credentials({
       explicit: this.options.accessToken,
@@ -103,6 +139,7 @@ export class Robocoders implements RobocodersClient {
       transport: this.transport,
       logger: this.logger,
       maxRetries: this.options.maxRetries,
+      baseURL: this.baseURL,
     });
   }
 
@@ -136,56 +173,69 @@ export class Robocoders implements RobocodersClient {
       throw new InvalidArgumentError("sid must be a non-empty string");
     }
     const call = this.context(options);
+    const choice: SessionChoice =
+      options.sid !== undefined ? "given" : options.newSession === true ? "own" : "shared";
     return new RobocodersChatStream(
       agent,
       call,
-      (progress) => this.runChat(prompt, agent, options, call, progress, maxContinues, maxRetries),
+      (progress) =>
+        this.runChat({
+          prompt,
+          agent,
+          call,
+          progress,
+          maxContinues,
+          maxRetries,
+          choice,
+          persist: options.persistSession !== false,
+          onWriteFailure: "warn",
+          // Resolved when the call starts.
+          token: { token: "", source: "memory" },
+          sid: options.sid ?? "",
+        }),
       options.sid,
     );
   }
 
-  private async *runChat(
-    prompt: string,
-    agent: AgentName,
-    options: ChatOptions,
-    call: CallContext,
-    progress: ChatProgress,
-    maxContinues: number,
-    maxRetries: number,
-  ): AsyncGenerator<RawEvent> {
-    const token = await this.credentials.token(call);
-    const persist = options.persistSession !== false;
-    let state: CallState;
-    const ownSession = options.newSession === true;
-    if (options.sid !== undefined)
-      state = { token, sid: options.sid, sidExplicit: true, persist, ownSession };
-    else {
-      state = { token, sid: "", sidExplicit: false, persist, ownSession };
-      const cached = ownSession ? undefined : await this.credentials.cachedSid(token.token);
-      state.sid = cached ?? (await this.newSession(call, state, maxRetries, !ownSession));
-    }
-    progress.sid = state.sid;
+  private async *runChat(run: ChatRun): AsyncGenerator<RawEvent> {
+    const { call, progress } = run;
+    run.token = await this.credentials.token(call);
+    if (run.choice === "own") run.sid = await this.createNewSession(call, run);
+    else if (run.choice === "shared") run.sid = await this.cachedOrNewSession(call, run);
+    progress.sid = run.sid;
 
-    let turnPrompt = prompt;
     for (let turn = 0; ; turn++) {
       progress.turns++;
-      const response = await this.openChat(call, state, turnPrompt, agent, maxRetries);
-      progress.sid = state.sid;
+      const continuing = turn > 0;
+      const response = await this.openChat(run, continuing ? "continue" : "first");
+      progress.sid = run.sid;
       let waits = false;
       let finished = false;
+      let endedTurn = false;
       const events = decodeEventStream(this.bodyChunks(response, call), {
         maxLineBytes: this.options.maxLineBytes,
         onSkip: (reason, line) =>
           this.logger.debug("skipped a line of the event stream", { reason, bytes: line.length }),
       });
-      for await (const raw of events) {
-        if (referenceWaitsForResponse(raw)) waits = true;
-        if (raw.action === "finish" || raw.action === "reject") finished = true;
-        yield raw;
+      try {
+        for await (const raw of events) {
+          if (referenceWaitsForResponse(raw)) waits = true;
+          if (raw.action === "finish" || raw.action === "reject") finished = true;
+          endedTurn = rawEndsTurn(raw);
+          yield raw;
+        }
+      } catch (error) {
+        // Every line arrived, the last one handing the turn back, and only the stream's end was lost (a
+        // chunked body without its terminating chunk): the turn is complete.
+        const complete =
+          error instanceof StreamError && error.code === "stream_truncated" && error.incompleteBytes === 0;
+        if (!(endedTurn && complete)) throw error;
+        this.logger.debug("the stream ended without its terminator after a turn-ending event", {
+          error: error.message,
+        });
       }
-      if (!waits || finished || turn >= maxContinues) return;
+      if (!waits || finished || turn >= run.maxContinues) return;
       this.logger.debug("continuing", { turn: turn + 2 });
-      turnPrompt = "continue";
     }
   }
 
@@ -224,45 +274,53 @@ export class Robocoders implements RobocodersClient {
   }
 
   /**
-   * `POST /chat` until a 200: retries (429/5xx/connection), one token refresh after a 401, one new session
-   * after a 404 (unless the caller chose the session).
+   * `POST /chat` until a 200: retries (429/5xx/connection) and one token refresh after a 401. On the first
+   * turn, a 401 also moves a session the call did not choose to one of the new token, and a 404 replaces
+   * such a session once. A `continue` belongs to its session: after a 401 it retries that session with the
+   * new token, and any 401, 403 or 404 then ends the call (see {@link continueFailure}).
    */
-  private async openChat(
-    call: CallContext,
-    state: CallState,
-    prompt: string,
-    agent: AgentName,
-    maxRetries: number,
-  ): Promise<HttpResponse> {
+  private async openChat(run: ChatRun, turn: Turn): Promise<HttpResponse> {
+    const { call } = run;
+    const prompt = turn === "first" ? run.prompt : "continue";
     let refreshed = false;
     let renewed = false;
     for (;;) {
       try {
-        return await this.transport.withRetries(call, maxRetries, (attempt) =>
+        return await this.transport.withRetries(call, run.maxRetries, (attempt) =>
           this.transport.send(
             {
               method: "POST",
               path: "/chat",
-              token: state.token.token,
-              json: { sid: state.sid, prompt, agent },
+              token: run.token.token,
+              json: { sid: run.sid, prompt, agent: run.agent },
             },
             call,
             attempt,
           ),
         );
       } catch (error) {
-        if (is401(error) && !refreshed) {
+        if (turn === "continue") {
+          if (!is401(error) || refreshed) throw continueFailure(error, run.sid);
           refreshed = true;
-          await this.refreshToken(call, state, error);
-          if (!state.sidExplicit)
-            state.sid = await this.newSession(call, state, maxRetries, !state.ownSession);
+          try {
+            await this.refreshToken(call, run, error);
+          } catch (refreshError) {
+            throw continueFailure(refreshError, run.sid);
+          }
           continue;
         }
-        if (error instanceof NotFoundError && !renewed && !state.sidExplicit) {
+        if (is401(error) && !refreshed) {
+          refreshed = true;
+          await this.refreshToken(call, run, error);
+          if (run.choice === "own") run.sid = await this.createNewSession(call, run);
+          else if (run.choice === "shared") run.sid = await this.cachedOrNewSession(call, run);
+          continue;
+        }
+        if (error instanceof NotFoundError && !renewed && run.choice !== "given") {
           renewed = true;
           this.logger.info("session not found; creating a new one");
-          if (state.persist) await this.credentials.dropSid(state.sid, call);
-          state.sid = await this.newSession(call, state, maxRetries, false);
+          // The new session replaces the cached one when it is stored; nothing is dropped before that.
+          run.sid = await this.createNewSession(call, run);
           continue;
         }
         throw error;
@@ -276,46 +334,61 @@ export class Robocoders implements RobocodersClient {
   }
 
   /**
-   * A session for the state's token, stored as the current one. With `reuse`, a session another process
-   * stored meanwhile for the same token is taken instead (under the cache lock). A 401 refreshes the token once.
+   * A new session for the state's token; with `persist`, stored as the current session. A 401 refreshes the
+   * token once.
    */
-  private async newSession(
-    call: CallContext,
-    state: CallState,
-    maxRetries: number,
-    reuse: boolean,
-  ): Promise<string> {
+  private createNewSession(call: CallContext, state: CallState): Promise<string> {
+    return this.withTokenRefresh(call, state, async () => {
+      const sid = await this.requestSession(call, state.token.token, state.maxRetries);
+      if (state.persist) {
+        await this.credentials.storeSid(state.token.token, sid, {
+          call,
+          onWriteFailure: state.onWriteFailure,
+        });
+      }
+      return sid;
+    });
+  }
+
+  /**
+   * The cached session of the state's token, else a new one. With `persist`, a new one becomes the current
+   * session, created under the cache lock so that parallel processes share it. A 401 refreshes the token once.
+   */
+  private cachedOrNewSession(call: CallContext, state: CallState): Promise<string> {
+    return this.withTokenRefresh(call, state, async () => {
+      const token = state.token.token;
+      const create = () => this.requestSession(call, token, state.maxRetries);
+      if (state.persist) return this.credentials.cachedSidOrCreate(call, token, create);
+      return (await this.credentials.cachedSid(token)) ?? (await create());
+    });
+  }
+
+  /** Runs `work`; after a 401 from it, refreshes the state's token once and runs it again. */
+  private async withTokenRefresh<T>(call: CallContext, state: CallState, work: () => Promise<T>): Promise<T> {
     let refreshed = false;
     for (;;) {
       try {
-        const token = state.token.token;
-        const create = () => this.requestSession(call, token, maxRetries);
-        if (!state.persist) return await create();
-        if (reuse) return await this.credentials.sid(call, token, create);
-        const sid = await create();
-        await this.credentials.storeSid(token, sid, true, call);
-        return sid;
+        return await work();
       } catch (error) {
-        if (is401(error) && !refreshed) {
-          refreshed = true;
-          await this.refreshToken(call, state, error);
-          continue;
-        }
-        throw error;
+        if (!is401(error) || refreshed) throw error;
+        refreshed = true;
+        await this.refreshToken(call, state, error);
       }
     }
   }
 
   /** `GET /create-session` → `{"sid": ...}`. */
   private async requestSession(call: CallContext, token: string, maxRetries: number): Promise<string> {
-    const body = await this.transport.withRetries(call, maxRetries, async (attempt) => {
-      const response = await this.transport.send(
-        { method: "GET", path: "/create-session", token },
-        call,
-        attempt,
-      );
-      return this.readJson(response, call, "GET /create-session");
-    });
+    const body = await notFoundMeansWrongBaseURL(this.baseURL, "GET /create-session", () =>
+      this.transport.withRetries(call, maxRetries, async (attempt) => {
+        const response = await this.transport.send(
+          { method: "GET", path: "/create-session", token },
+          call,
+          attempt,
+        );
+        return this.readJson(response, call, "GET /create-session");
+      }),
+    );
     if (!isRecord(body) || typeof body.sid !== "string" || body.sid === "") {
       throw new UnexpectedStatusError("GET /create-session returned no session id", 200, {
         body,
@@ -366,11 +439,12 @@ export class Robocoders implements RobocodersClient {
       const state: CallState = {
         token: await this.credentials.token(call),
         sid: "",
-        sidExplicit: false,
+        choice: "own",
         persist: true,
-        ownSession: true,
+        onWriteFailure: "throw",
+        maxRetries: this.options.maxRetries,
       };
-      return this.newSession(call, state, this.options.maxRetries, false);
+      return this.createNewSession(call, state);
     });
   }
 
@@ -419,7 +493,7 @@ export class Robocoders implements RobocodersClient {
     return this.withCall(options, async (call) => {
       if (options?.refresh === true) {
         const token = await this.credentials.fetchToken(call);
-        await this.credentials.setToken(token);
+        await this.credentials.storeToken(token, "auth");
         return token;
       }
       return (await this.credentials.token(call)).token;
@@ -434,7 +508,7 @@ export class Robocoders implements RobocodersClient {
     const trimmed = typeof token === "string" ? token.trim() : "";
     if (!looksLikeJwt(trimmed)) throw new InvalidArgumentError("The access token is not a JWT");
     if (isJwtExpired(trimmed, Date.now(), 0)) throw new InvalidArgumentError("The access token has expired");
-    await this.credentials.setToken(trimmed);
+    await this.credentials.storeToken(trimmed, "login");
   }
 
   /** Where the credentials come from and when the token expires; never the token itself. */

@@ -29,8 +29,10 @@ export interface RobocodersOptions {
    */
   accessToken?: string;
   /**
-   * Folder of the credential cache `robocoders.json`; `false` keeps credentials in memory only.
-   * Default: `ROBOCODERS_CACHE_DIR`, else the user's cache folder for `robocoders`
+   * Folder of the credential cache; `false` keeps credentials in memory only. Each base URL has its own file:
+   * `robocoders.json` (the reference client's file) for the default URL, `robocoders-<host>-<hash>.json` for
+   * others. A failed automatic write (during a chat) is logged once at `warn` and the credentials stay in
+   * memory. Default: `ROBOCODERS_CACHE_DIR`, else the user's cache folder for `robocoders`
    * (`~/.cache/robocoders` on Linux).
    */
   cacheDir?: string | false;
@@ -125,8 +127,12 @@ export interface SessionCode {
 export interface CredentialStatus {
   /** Path of the cache file, or `undefined` when caching is disabled. */
   cacheFile: string | undefined;
-  /** Where the token comes from. */
-  tokenSource: "option" | "env" | "cache" | "none";
+  /**
+   * Where the token comes from: the `accessToken` option, `ROBOCODERS_ACCESS_TOKEN`, stored with
+   * `setAccessToken` (`robocoders login --token`; never replaced by an anonymous one), the cache (a token
+   * fetched from `/auth`), or none yet.
+   */
+  tokenSource: "option" | "env" | "login" | "cache" | "none";
   /** The token's `exp` claim as a date, if there is a token and it has one. */
   tokenExpiresAt: Date | undefined;
   /** Whether the token's `exp` has passed. */
@@ -159,7 +165,10 @@ export interface RobocodersClient {
    * @throws ModelNotSupportedError synchronously for an unknown agent.
    */
   chat(prompt: string, options?: ChatOptions): ChatStream;
-  /** Creates a new session, makes it the cached current session, and returns its id. */
+  /**
+   * Creates a new session, makes it the cached current session, and returns its id.
+   * @throws CacheWriteError when the cache cannot be written.
+   */
   createSession(options?: RequestOptions): Promise<string>;
   /** Asks `/get-session-code` to add a GitHub user as collaborator on the session's code repository. */
   getSessionCode(githubUsername: string, options?: RequestOptions & { sid?: string }): Promise<SessionCode>;
@@ -168,11 +177,19 @@ export interface RobocodersClient {
    * `refresh: true` skips the cache and fetches a new one from `/auth` (and caches it).
    */
   getAccessToken(options?: RequestOptions & { refresh?: boolean }): Promise<string>;
-  /** Stores a token in the cache after checking it is a JWT whose `exp` has not passed. Drops the cached sid. */
+  /**
+   * Stores a token in the cache after checking it is a JWT whose `exp` has not passed, and drops the cached
+   * sid. The token is marked as the user's: when the server rejects it (401) or it expires, calls fail with an
+   * `AuthenticationError` instead of replacing it with an anonymous token.
+   * @throws CacheWriteError when the cache cannot be written.
+   */
   setAccessToken(token: string): Promise<void>;
   /** Where the credentials come from and when the token expires; never the token itself. */
   status(): Promise<CredentialStatus>;
-  /** Deletes the cached token and session. */
+  /**
+   * Deletes the cached token and session.
+   * @throws CacheWriteError when the cache cannot be written.
+   */
   clearCache(): Promise<void>;
   /** Releases connections (the keep-alive agent or undici dispatchers). The client must not be used afterwards. */
   close(): Promise<void>;

@@ -21,7 +21,9 @@ export type RobocodersErrorCode =
   | "model_not_supported"
   | "missing_requirements"
   | "invalid_argument"
-  | "store_unavailable";
+  | "store_unavailable"
+  | "wrong_base_url"
+  | "cache_write_failed";
 
 /** Base class of every error the library throws. */
 export class RobocodersError extends Error {
@@ -77,6 +79,25 @@ export class AuthenticationError extends APIError {
 export class NotFoundError extends APIError {
   constructor(message: string, options?: APIErrorOptions) {
     super(message, "not_found", 404, options);
+  }
+}
+
+/**
+ * `GET /auth` or `GET /create-session` answered 404: the base URL does not point at the Robocoders API (a
+ * `/v1` suffix, another server). Nothing cached is dropped for it.
+ */
+export class WrongBaseURLError extends APIError {
+  /** The base URL in use. */
+  readonly baseURL: string;
+
+  constructor(baseURL: string, request: string, options?: APIErrorOptions) {
+    super(
+      `${baseURL} does not look like the Robocoders API: ${request} returned 404 (the base URL is the API's root, e.g. https://api.robocoders.ai, without /v1 or another path)`,
+      "wrong_base_url",
+      404,
+      { ...options, request },
+    );
+    this.baseURL = baseURL;
   }
 }
 
@@ -178,14 +199,17 @@ export class APIUserAbortError extends RobocodersError {
 export class StreamError extends RobocodersError {
   /** Events delivered before the failure. */
   readonly eventsDelivered: number;
+  /** Bytes of an incomplete line discarded (`stream_truncated`); 0 when the stream broke off between lines. */
+  readonly incompleteBytes: number;
 
   constructor(
     message: string,
     code: "stream_truncated" | "line_too_long",
-    options?: { eventsDelivered?: number; cause?: unknown },
+    options?: { eventsDelivered?: number; incompleteBytes?: number; cause?: unknown },
   ) {
     super(message, code, { cause: options?.cause });
     this.eventsDelivered = options?.eventsDelivered ?? 0;
+    this.incompleteBytes = options?.incompleteBytes ?? 0;
   }
 }
 
@@ -217,6 +241,28 @@ export class MissingRequirementsError extends RobocodersError {
 export class InvalidArgumentError extends RobocodersError {
   constructor(message: string) {
     super(message, "invalid_argument");
+  }
+}
+
+/**
+ * The credential cache could not be written (a folder that cannot be created or is read-only). Thrown by the
+ * calls whose purpose is to change the cache (`setAccessToken`, `getAccessToken({ refresh })`,
+ * `createSession`, `clearCache`); during a chat the credentials then live in memory and a warning is logged.
+ */
+export class CacheWriteError extends RobocodersError {
+  /** The cache file. */
+  readonly file: string;
+  /** The system error code (`EACCES`, `EROFS`, `ENOENT`…), if any. */
+  readonly systemCode: string | undefined;
+
+  constructor(file: string, systemCode: string | undefined, options?: { cause?: unknown }) {
+    super(
+      `Could not write the credential cache ${file}${systemCode === undefined ? "" : ` (${systemCode})`}`,
+      "cache_write_failed",
+      options,
+    );
+    this.file = file;
+    this.systemCode = systemCode;
   }
 }
 

@@ -246,6 +246,7 @@ function truncated(cause: unknown, pendingBytes: number, delivered: number): Err
   const reason = cause instanceof Error && cause.message !== "" ? ` (${cause.message})` : "";
   return new StreamError(`The event stream ended unexpectedly${reason}: ${detail}`, "stream_truncated", {
     eventsDelivered: delivered,
+    incompleteBytes: pendingBytes,
     cause,
   });
 }

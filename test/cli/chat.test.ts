@@ -5,15 +5,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cacheFileName } from "../../src/client/options.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { RobocodersAPI } from "../../src/provider/index.js";
 import { cliFixture, runCli, startCli, until } from "./helpers.js";
 
 const fx = cliFixture();
+/** The cache file of the fixture's emulator in a cache folder. */
+const cacheFileIn = (cacheDir: string): string => join(cacheDir, cacheFileName(fx.emulator.url));
 const fresh = () => fx.fresh();
 
 function cachedToken(cacheDir: string): string {
-  const parsed: unknown = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8"));
+  const parsed: unknown = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8"));
   if (typeof parsed !== "object" || parsed === null || !("access_token" in parsed))
     throw new Error("no token");
   const token = parsed.access_token;
@@ -46,7 +49,7 @@ describe("chat output when stdout is not a terminal", () => {
     expect(result.stdout.length).toBeGreaterThan(100);
 
     // And it is what the emulator sent: the first turn, then one automatic "continue".
-    const sessionFile = JSON.parse(readFileSync(join(cli.cacheDir, "robocoders.json"), "utf8")) as {
+    const sessionFile = JSON.parse(readFileSync(cacheFileIn(cli.cacheDir), "utf8")) as {
       sid: string;
     };
     const records = chatsOf(sessionFile.sid);
@@ -62,7 +65,7 @@ describe("chat output when stdout is not a terminal", () => {
       input: "Write a haiku generator\nin Rust\n",
     });
     expect(result.code).toBe(0);
-    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    const { sid } = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     const records = chatsOf(sid);
     expect(records.map((r) => r.cleanPrompt)).toEqual(["Write a haiku generator\nin Rust"]);
     expect(result.stdout).toBe(records[0]?.texts.join(""));
@@ -96,13 +99,13 @@ describe("chat output when stdout is not a terminal", () => {
     const { env, cacheDir } = fresh();
     const none = await runCli(["chat", "--no-continue", "Write a CLI calculator"], { env });
     expect(none.code).toBe(0);
-    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    const { sid } = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     expect(chatsOf(sid)).toHaveLength(1);
     const more = await runCli(["chat", "--new-session", "--max-continues", "3", "Write a CLI calculator"], {
       env,
     });
     expect(more.code).toBe(0);
-    const after = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    const after = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     // The script finishes on the second turn: no continue after `finish`.
     expect(chatsOf(after.sid).map((r) => r.cleanPrompt)).toEqual(["Write a CLI calculator", "continue"]);
   });
@@ -111,7 +114,7 @@ describe("chat output when stdout is not a terminal", () => {
     const { env, cacheDir } = fresh();
     const result = await runCli(["chat", "-a", "frontend", "--no-continue", "a landing page"], { env });
     expect(result.code).toBe(0);
-    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    const { sid } = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     expect(chatsOf(sid)[0]?.agent).toBe("FrontEndAgent");
   });
 });
@@ -212,12 +215,6 @@ describe("chat errors and exit codes", () => {
       message: /stream broke off/,
     },
     {
-      name: "missing final chunk",
-      args: ["chat", "hi [[fault:missing-final-chunk]]"],
-      code: 5,
-      message: /stream broke off/,
-    },
-    {
       name: "timeout",
       args: ["--timeout", "0.5", "chat", "hi [[fault:slow-first-byte=5000]]"],
       code: 5,
@@ -250,6 +247,17 @@ describe("chat errors and exit codes", () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^robocoders: /);
     }
+  });
+
+  it("a turn complete but for its terminating chunk is not an error: exit 0, and the continue follows", async () => {
+    const { env } = fresh();
+    const result = await runCli(["chat", "hi [[fault:missing-final-chunk]]"], { env });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const [first, second] = fx.emulator.chats.slice(-2);
+    expect(first?.outcome).toBe("missing-final-chunk");
+    expect(second?.cleanPrompt).toBe("continue");
+    expect(second?.sid).toBe(first?.sid);
   });
 
   it("keeps the text that arrived before a broken stream", async () => {

@@ -2,18 +2,21 @@
  * Every other command end to end: --version and --help (and that they load nothing heavy), models,
  * login/logout/status, session, get-code, emulate, serve and demo.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cacheFileName } from "../../src/client/options.js";
 import { runRecordingModules } from "../support.js";
 import { CLI, cliEnv, cliFixture, ROOT, runCli, startCli } from "./helpers.js";
 
 const fx = cliFixture();
+/** The cache file of the fixture's emulator in a cache folder. */
+const cacheFileIn = (cacheDir: string): string => join(cacheDir, cacheFileName(fx.emulator.url));
 const fresh = () => fx.fresh();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function readCache(cacheDir: string): Record<string, unknown> {
-  const file = join(cacheDir, "robocoders.json");
+  const file = cacheFileIn(cacheDir);
   if (!existsSync(file)) return {};
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
 }
@@ -141,7 +144,7 @@ describe("login, logout, status", () => {
 
     const status = await runCli(["status"], { env });
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(join(cacheDir, "robocoders.json"));
+    expect(status.stdout).toContain(cacheFileIn(cacheDir));
     expect(status.stdout).toMatch(/Token:\s+cached, expires \d{4}-/);
     expect(status.stdout).toMatch(/Session:\s+none/);
     const json = await runCli(["status", "--json"], { env });
@@ -222,6 +225,67 @@ describe("session", () => {
     fx.emulator.addFault({ status: 401, endpoint: ["auth", "create-session"] });
     const result = await runCli(["session", "new"], { env });
     expect(result.code).toBe(3);
+  });
+});
+
+describe("a cache folder that cannot be written", () => {
+  it("login, session new fail with a clear error and exit 1 within a second; nothing claims success", async () => {
+    const { env } = fresh();
+    for (const args of [["login"], ["session", "new"]]) {
+      const started = Date.now();
+      const result = await runCli(args, { env: { ...env, ROBOCODERS_CACHE_DIR: "/proc/nonexist" } });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /Could not write the credential cache \/proc\/nonexist\/.*ROBOCODERS_CACHE_DIR/,
+      );
+      expect(result.stderr).not.toMatch(/Logged in|Saved|Unexpected/);
+      expect(result.stdout).toBe("");
+    }
+  });
+
+  it("login --token under a file fails with exit 1", async () => {
+    const { env, cacheDir } = fresh();
+    writeFileSync(join(cacheDir, "file"), "");
+    const token = await fx.emulator.mintToken();
+    const result = await runCli(["login", "--token", token], {
+      env: { ...env, ROBOCODERS_CACHE_DIR: join(cacheDir, "file", "cache") },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Could not write the credential cache/);
+    expect(result.stderr).not.toContain(token);
+  });
+
+  it("a chat still answers and warns once on stderr, without --verbose", async () => {
+    const { env } = fresh();
+    const result = await runCli(["chat", "hello"], {
+      env: { ...env, ROBOCODERS_CACHE_DIR: "/proc/nonexist" },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(0);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("warning"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/Could not write the credential cache.*kept in memory/);
+  });
+});
+
+describe("a base URL that is not the API", () => {
+  it("says so, naming the URL, and keeps the cached session", async () => {
+    const { env, cacheDir } = fresh();
+    const first = await runCli(["session", "new"], { env });
+    expect(first.code).toBe(0);
+    const before = readCache(cacheDir);
+    // Another server on the same base URL: /chat, /create-session and /auth all answer 404.
+    fx.emulator.setFaults("status=404, endpoint=chat+create-session+auth");
+    const result = await runCli(["chat", "--session", String(before.sid), "hello"], { env });
+    fx.emulator.clearFaults();
+    expect(result.code).not.toBe(0);
+    expect(readCache(cacheDir)).toEqual(before);
+    const wrong = await runCli(["--base-url", `${fx.emulator.url}/v1`, "chat", "hello"], { env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`${fx.emulator.url}/v1 does not look like the Robocoders API`);
+    expect(wrong.stderr).not.toMatch(/session may have expired/);
+    expect(readCache(cacheDir)).toEqual(before);
   });
 });
 
@@ -373,7 +437,7 @@ describe("demo", () => {
     expect(result.stdout).toContain("Demo finished");
     expect(result.stdout).not.toContain("\x1b[");
     expect(result.stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
-    const cacheFile = /cached in (\S+robocoders\.json)/.exec(result.stdout)?.[1];
+    const cacheFile = /cached in (\S+robocoders\S*\.json)/.exec(result.stdout)?.[1];
     expect(cacheFile).toBeDefined();
     expect(existsSync(cacheFile ?? "")).toBe(false);
   });

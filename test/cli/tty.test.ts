@@ -5,9 +5,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cacheFileName } from "../../src/client/options.js";
 import { cliFixture, HAS_SCRIPT, runCliInTty, stripAnsi } from "./helpers.js";
 
 const fx = cliFixture();
+/** The cache file of the fixture's emulator in a cache folder. */
+const cacheFileIn = (cacheDir: string): string => join(cacheDir, cacheFileName(fx.emulator.url));
 const fresh = () => fx.fresh();
 
 const COLOUR = /\x1b\[(3[0-9]|1|2)m/;
@@ -62,7 +65,7 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
 
 describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
   function turns(cacheDir: string) {
-    const { sid } = JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")) as { sid: string };
+    const { sid } = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     return { sid, records: fx.emulator.chats.filter((r) => r.sid === sid) };
   }
 

@@ -139,18 +139,37 @@ describe("stream faults", () => {
     expect(w.emulator.stats.requests.chat).toBe(2);
   });
 
-  it("a body without its final chunk is a StreamError after all its events", async () => {
+  it("a body without its final chunk after a turn-ending event ends that turn, and the call goes on", async () => {
     const stream = w.client().chat(`${TASK} [[fault:missing-final-chunk]]`);
     const events: RobocodersEvent[] = [];
-    const error = await rejection(
-      (async () => {
-        for await (const event of stream) events.push(event);
-      })(),
-    );
+    for await (const event of stream) events.push(event);
+    expect(w.emulator.chats[0]?.outcome).toBe("missing-final-chunk");
+    // The first turn asked a question: the automatic continue followed, in the same session.
+    expect(stream.turns).toBe(2);
+    expect(w.emulator.chats[1]?.prompt).toBe("continue");
+    expect(w.emulator.chats[1]?.sid).toBe(w.emulator.chats[0]?.sid);
+    const sent = w.emulator.chats.flatMap((chat) => chat.lines.flatMap((line) => line.value ?? []));
+    expect(events.map((event) => event.raw)).toEqual(sent);
+  });
+
+  it("every turn without its final chunk: the text equals the Python client's, whole", async () => {
+    w.emulator.setFaults("missing-final-chunk");
+    const text = await w.client().chat(TASK).finalText();
+    expect(w.emulator.chats.map((chat) => chat.outcome)).toEqual([
+      "missing-final-chunk",
+      "missing-final-chunk",
+    ]);
+    expect(text).toBe(referenceOutput(w.emulator));
+  });
+
+  it("a body that ends between two lines before any turn-ending event stays a StreamError", async () => {
+    const client = w.client();
+    await client.chat(TASK, { maxContinues: 0 }).finalText();
+    const stream = client.chat("continue [[fault:cut-mid-line=2]]", { maxContinues: 3 });
+    const error = await rejection(stream.finalText());
     expect(error).toBeInstanceOf(StreamError);
     expect((error as StreamError).code).toBe("stream_truncated");
-    expect(events.length).toBe(w.emulator.chats[0]?.texts.length);
-    expect(w.emulator.stats.requests.chat).toBe(1);
+    expect(stream.turns).toBe(1);
   });
 
   it("a line over maxLineBytes is a StreamError line_too_long", async () => {

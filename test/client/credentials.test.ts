@@ -3,12 +3,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { AuthenticationError, InvalidArgumentError } from "../../src/core/errors.js";
+import { cacheFileName } from "../../src/client/options.js";
+import { DEFAULT_BASE_URL } from "../../src/client/types.js";
+import { AuthenticationError, CacheWriteError, InvalidArgumentError } from "../../src/core/errors.js";
+import { startEmulator } from "../../src/emulator/index.js";
 import { recordingLogger, rejection, useWorld } from "./helpers.js";
 
 const w = useWorld();
 
-const cacheFile = () => join(w.cacheDir, "robocoders.json");
+const cacheFile = () => w.cacheFile;
 const readCache = async (): Promise<Record<string, unknown>> =>
   JSON.parse(await readFile(cacheFile(), "utf8")) as Record<string, unknown>;
 
@@ -125,6 +128,117 @@ describe("token from /auth and the cache", () => {
   });
 });
 
+describe("one cache file per base URL", () => {
+  it("the default URL keeps the reference client's robocoders.json; others get a file of their own", () => {
+    expect(cacheFileName(DEFAULT_BASE_URL)).toBe("robocoders.json");
+    const local = cacheFileName("http://127.0.0.1:8787");
+    expect(local).toMatch(/^robocoders-127\.0\.0\.1-8787-[0-9a-f]{8}\.json$/);
+    expect(cacheFileName("https://127.0.0.1:8787")).not.toBe(local);
+    expect(cacheFileName("http://127.0.0.1:8787/v1")).not.toBe(local);
+    const client = w.client({ baseURL: DEFAULT_BASE_URL });
+    expect(client.cacheFile).toBe(join(w.cacheDir, "robocoders.json"));
+  });
+
+  it("a token stored with login for one server survives a 401 from another server", async () => {
+    const other = await startEmulator({ port: 0 });
+    try {
+      const mine = await w.emulator.mintToken();
+      await w.client().setAccessToken(mine);
+      const elsewhere = w.client({ baseURL: other.url });
+      await elsewhere.chat("hi", { maxContinues: 0 }).finalText();
+      expect(other.stats.statuses.chat[401]).toBeUndefined();
+      expect(other.stats.requests.auth).toBe(1);
+      expect(elsewhere.cacheFile).not.toBe(cacheFile());
+      const data = await readCache();
+      expect(data.access_token).toBe(mine);
+      expect(data.token_source).toBe("login");
+      const theirs = JSON.parse(await readFile(String(elsewhere.cacheFile), "utf8")) as Record<
+        string,
+        unknown
+      >;
+      expect(theirs.access_token).not.toBe(mine);
+      expect(theirs.token_source).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a login token the server rejects is an AuthenticationError that says to log in again; it stays cached", async () => {
+    const foreign = await w.emulator.mintToken({ secret: "another secret, another server" });
+    const client = w.client();
+    await client.setAccessToken(foreign);
+    expect((await client.status()).tokenSource).toBe("login");
+    const error = await rejection(client.chat("hi").finalText());
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toMatch(/stored with `robocoders login`.*Log in again/);
+    expect((error as Error).message).not.toContain(foreign);
+    expect(w.emulator.stats.requests.auth).toBe(0);
+    expect((await readCache()).access_token).toBe(foreign);
+    // A fresh client (another process) reads the mark from the file.
+    const again = await rejection(w.client().chat("hi").finalText());
+    expect(again).toBeInstanceOf(AuthenticationError);
+    expect(w.emulator.stats.requests.auth).toBe(0);
+  });
+
+  it("an expired login token is an AuthenticationError, not replaced", async () => {
+    await mkdir(w.cacheDir, { recursive: true });
+    const expired = await w.emulator.mintToken({ expiresInSeconds: -60 });
+    await writeFile(cacheFile(), JSON.stringify({ access_token: expired, token_source: "login" }));
+    const error = await rejection(w.client().chat("hi").finalText());
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toMatch(/has expired.*Log in again/);
+    expect(w.emulator.stats.requests.auth).toBe(0);
+  });
+
+  it("the login mark stays with its token when a session is stored, and goes when login fetches a new token", async () => {
+    const client = w.client();
+    await client.setAccessToken(await w.emulator.mintToken());
+    await client.chat("hi", { maxContinues: 0 }).finalText();
+    expect((await readCache()).token_source).toBe("login");
+    expect(typeof (await readCache()).sid).toBe("string");
+    await client.getAccessToken({ refresh: true });
+    expect((await readCache()).token_source).toBeUndefined();
+    expect((await client.status()).tokenSource).toBe("cache");
+  });
+});
+
+describe("a cache folder that cannot be written", () => {
+  const unwritable = (): Array<[string, string]> => [
+    ["/proc/nonexist", "/proc/nonexist"],
+    ["a folder below a file", join(w.dir, "a-file", "cache")],
+  ];
+
+  it("fails the writes the caller asked for with a CacheWriteError, within a second", async () => {
+    await writeFile(join(w.dir, "a-file"), "");
+    for (const [, dir] of unwritable()) {
+      const client = w.client({ cacheDir: dir });
+      const started = Date.now();
+      const stored = await rejection(client.setAccessToken(await w.emulator.mintToken()));
+      expect(stored).toBeInstanceOf(CacheWriteError);
+      expect((stored as Error).message).toContain(String(client.cacheFile));
+      const created = await rejection(client.createSession());
+      expect(created).toBeInstanceOf(CacheWriteError);
+      const refreshed = await rejection(client.getAccessToken({ refresh: true }));
+      expect(refreshed).toBeInstanceOf(CacheWriteError);
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+  });
+
+  it("a chat goes on with the credentials in memory and warns once", async () => {
+    await writeFile(join(w.dir, "a-file"), "");
+    for (const [, dir] of unwritable()) {
+      const logger = recordingLogger();
+      const client = w.client({ cacheDir: dir, logger, logLevel: "warn" });
+      const text = await client.chat("hi").finalText();
+      expect(text.length).toBeGreaterThan(0);
+      await client.chat("hi again", { newSession: true, maxContinues: 0 }).finalText();
+      const warnings = logger.records.filter((record) => record.level === "warn");
+      expect(warnings.length).toBe(1);
+      expect(warnings[0]?.message).toMatch(/Could not write the credential cache.*kept in memory/);
+    }
+  });
+});
+
 describe("precedence", () => {
   it("option > ROBOCODERS_ACCESS_TOKEN > cache > /auth", async () => {
     const cached = await w.emulator.mintToken();
@@ -150,7 +264,7 @@ describe("precedence", () => {
     const fromEnv = new Robocoders({ retryDelay: 10 });
     try {
       expect(fromEnv.baseURL).toBe(w.emulator.url);
-      expect(fromEnv.cacheFile).toBe(join(w.dir, "env-cache", "robocoders.json"));
+      expect(fromEnv.cacheFile).toBe(join(w.dir, "env-cache", cacheFileName(w.emulator.url)));
       await fromEnv.getAccessToken();
       expect(w.emulator.stats.requests.auth).toBe(1);
     } finally {
@@ -158,7 +272,7 @@ describe("precedence", () => {
     }
     const explicit = new Robocoders({ baseURL: "http://127.0.0.1:9/", cacheDir: w.cacheDir });
     expect(explicit.baseURL).toBe("http://127.0.0.1:9");
-    expect(explicit.cacheFile).toBe(cacheFile());
+    expect(explicit.cacheFile).toBe(join(w.cacheDir, cacheFileName("http://127.0.0.1:9")));
     await explicit.close();
   });
 

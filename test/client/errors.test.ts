@@ -1,7 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   APIConnectionError,
@@ -10,13 +9,14 @@ import {
   RateLimitError,
   ServerError,
   ValidationError,
+  WrongBaseURLError,
 } from "../../src/core/errors.js";
 import { recordingLogger, referenceOutput, rejection, useWorld } from "./helpers.js";
 
 const w = useWorld();
 
 const TASK = "Write a Python script that adds two numbers";
-const cacheFile = () => join(w.cacheDir, "robocoders.json");
+const cacheFile = () => w.cacheFile;
 const readCache = async (): Promise<Record<string, unknown>> =>
   JSON.parse(await readFile(cacheFile(), "utf8")) as Record<string, unknown>;
 async function writeCache(data: Record<string, string>): Promise<void> {
@@ -71,6 +71,105 @@ describe("401: refresh and retry once", () => {
     const error = await rejection(w.client().chat(TASK).finalText());
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(w.emulator.stats.requests.chat).toBe(2);
+  });
+});
+
+describe("401 on the automatic continue", () => {
+  /** A logger that arms `fault` on the emulator when the client starts its automatic continue. */
+  function armOnContinue(fault: string) {
+    const logger = recordingLogger();
+    const debug = logger.debug;
+    logger.debug = (message, fields) => {
+      if (message === "continuing") w.emulator.setFaults(fault);
+      debug(message, fields);
+    };
+    return logger;
+  }
+
+  it("retries the same session with a new token; no other session is created or prompted", async () => {
+    const logger = armOnContinue("status=401, count=1, endpoint=chat");
+    const stream = w.client({ logger, logLevel: "debug" }).chat(TASK);
+    const text = await stream.finalText();
+    // Records are kept for streams (200) only: the refused request left none.
+    expect(w.emulator.chats.length).toBe(2);
+    const [first, retried] = w.emulator.chats;
+    expect(w.emulator.stats.statuses.chat[401]).toBe(1);
+    expect(w.emulator.stats.requests.auth).toBe(2);
+    expect(w.emulator.stats.sessionsCreated).toBe(1);
+    expect(retried?.prompt).toBe("continue");
+    expect(retried?.sid).toBe(first?.sid);
+    // No session ever received "continue" as its first prompt.
+    expect(
+      w.emulator.chats.filter((chat) => chat.prompt === "continue").every((chat) => chat.sid === first?.sid),
+    ).toBe(true);
+    expect(text).toBe(referenceOutput(w.emulator));
+    expect(stream.sid).toBe(first?.sid);
+  });
+
+  it("ends with a clear error after the text already delivered when the session cannot be resumed", async () => {
+    const logger = armOnContinue("status=401, endpoint=chat");
+    const stream = w.client({ logger, logLevel: "debug" }).chat(TASK);
+    let text = "";
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of stream.text()) text += chunk;
+      })(),
+    );
+    expect(error).toBeInstanceOf(AuthenticationError);
+    const sid = w.emulator.chats[0]?.sid ?? "";
+    expect((error as Error).message).toContain(`could not resume session ${sid}`);
+    expect((error as Error).message).toMatch(/nothing was sent to another session/);
+    expect(text).toBe(referenceOutput(w.emulator));
+    expect(text.length).toBeGreaterThan(0);
+    expect(w.emulator.stats.sessionsCreated).toBe(1);
+    expect(w.emulator.stats.statuses.chat[401]).toBe(2);
+  });
+
+  it("a session gone before the continue is a NotFoundError naming it, never a new session", async () => {
+    const logger = recordingLogger();
+    const debug = logger.debug;
+    logger.debug = (message, fields) => {
+      if (message === "continuing") w.emulator.forgetSession(w.emulator.chats[0]?.sid ?? "");
+      debug(message, fields);
+    };
+    const error = await rejection(w.client({ logger, logLevel: "debug" }).chat(TASK).finalText());
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toMatch(/could not resume session/);
+    expect(w.emulator.stats.sessionsCreated).toBe(1);
+    expect(w.emulator.stats.requests["create-session"]).toBe(1);
+  });
+});
+
+describe("a base URL that is not the API", () => {
+  it("a 404 from /auth names the URL and keeps the cache as it was", async () => {
+    const before = JSON.stringify({ access_token: await foreignToken(), sid: "kept" });
+    await writeCache(JSON.parse(before) as Record<string, string>);
+    const client = w.client({ baseURL: `${w.emulator.url}/v1`, cacheDir: w.cacheDir });
+    const error = await rejection(client.chat(TASK).finalText());
+    expect(error).toBeInstanceOf(WrongBaseURLError);
+    expect((error as Error).message).toContain(`${w.emulator.url}/v1 does not look like the Robocoders API`);
+    expect((error as WrongBaseURLError).code).toBe("wrong_base_url");
+    expect(JSON.stringify(await readCache())).toBe(before);
+  });
+
+  it("a 404 from /create-session after /chat said 404 keeps the cached session", async () => {
+    const client = w.client();
+    await client.chat(TASK, { maxContinues: 0 }).finalText();
+    const cached = await readCache();
+    w.emulator.setFaults("status=404, endpoint=chat+create-session");
+    const error = await rejection(client.chat(TASK).finalText());
+    expect(error).toBeInstanceOf(WrongBaseURLError);
+    expect((error as Error).message).toMatch(/GET \/create-session returned 404/);
+    expect(await readCache()).toEqual(cached);
+  });
+
+  it("a 404 from /auth on a 401 refresh keeps the cache as it was", async () => {
+    await writeCache({ access_token: await foreignToken(), sid: w.emulator.createSession() });
+    const before = await readCache();
+    w.emulator.setFaults("status=404, endpoint=auth");
+    const error = await rejection(w.client().chat(TASK).finalText());
+    expect(error).toBeInstanceOf(WrongBaseURLError);
+    expect(await readCache()).toEqual(before);
   });
 });
 

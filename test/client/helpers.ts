@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { Robocoders } from "../../src/client/index.js";
+import { cacheFileName } from "../../src/client/options.js";
 import type { RobocodersOptions } from "../../src/client/types.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 
@@ -45,6 +46,8 @@ export interface World {
   emulator: Emulator;
   dir: string;
   cacheDir: string;
+  /** The cache file of the emulator's base URL in {@link cacheDir}. */
+  cacheFile: string;
   client(options?: RobocodersOptions): Robocoders;
   close(): Promise<void>;
 }
@@ -59,6 +62,7 @@ export async function world(options: EmulatorOptions = {}): Promise<World> {
     emulator,
     dir,
     cacheDir,
+    cacheFile: join(cacheDir, cacheFileName(emulator.url)),
     client(clientOptions: RobocodersOptions = {}) {
       const client = new Robocoders({ baseURL: emulator.url, cacheDir, retryDelay: 10, ...clientOptions });
       clients.push(client);
@@ -101,6 +105,9 @@ export function useWorld(): World {
     },
     get cacheDir() {
       return now().cacheDir;
+    },
+    get cacheFile() {
+      return now().cacheFile;
     },
     client: (options) => now().client(options),
     close: () => now().close(),

@@ -94,13 +94,10 @@ it("several processes racing on a cold cache share one /auth fetch and one sessi
   expect(sids.size).toBe(1);
   for (const result of results) expect(result.chars).toBeGreaterThan(0);
 
-  const data = JSON.parse(await readFile(join(w.cacheDir, "robocoders.json"), "utf8")) as Record<
-    string,
-    unknown
-  >;
+  const data = JSON.parse(await readFile(w.cacheFile, "utf8")) as Record<string, unknown>;
   expect(data.sid).toBe([...sids][0]);
   expect(typeof data.access_token).toBe("string");
-  expect((await stat(join(w.cacheDir, "robocoders.json"))).mode & 0o777).toBe(0o600);
-  const leftovers = (await readdir(w.cacheDir)).filter((name) => name !== "robocoders.json");
+  expect((await stat(w.cacheFile)).mode & 0o777).toBe(0o600);
+  const leftovers = (await readdir(w.cacheDir)).filter((name) => join(w.cacheDir, name) !== w.cacheFile);
   expect(leftovers).toEqual([]);
 }, 120_000);

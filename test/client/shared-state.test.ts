@@ -1,12 +1,11 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { referenceOutput, useWorld } from "./helpers.js";
 
 const w = useWorld();
 
 const TASK = "Write a Python function that adds two numbers";
-const cacheFile = () => join(w.cacheDir, "robocoders.json");
+const cacheFile = () => w.cacheFile;
 /** A token this emulator rejects with 401 (signed with another secret, not expired). */
 const foreignToken = () => w.emulator.mintToken({ secret: "another secret, another server" });
 
@@ -25,12 +24,15 @@ describe("token refresh is single-flight within a process", () => {
 
   it("without a cache file too: ten concurrent 401s, one /auth fetch", async () => {
     const client = w.client({ cacheDir: false });
-    await client.setAccessToken(await foreignToken());
+    await client.getAccessToken();
     const sids = Array.from({ length: 10 }, () => w.emulator.createSession());
+    // Each call's first /chat request is refused, whatever its token.
     const texts = await Promise.all(
-      sids.map((sid) => client.chat(TASK, { maxContinues: 0, sid }).finalText()),
+      sids.map((sid, i) =>
+        client.chat(`${TASK} [[fault:status=401, count=1, tag=t${i}]]`, { maxContinues: 0, sid }).finalText(),
+      ),
     );
-    expect(w.emulator.stats.requests.auth).toBe(1);
+    expect(w.emulator.stats.requests.auth).toBe(2);
     expect(w.emulator.stats.statuses.chat[401]).toBe(10);
     expect(texts.join("")).toBe(referenceOutput(w.emulator).slice(0, texts.join("").length));
   });

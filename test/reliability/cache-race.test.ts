@@ -8,9 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cacheFileName } from "../../src/client/options.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { Emulator } from "../../src/emulator/types.js";
 import { runNode } from "./helpers.js";
+
+/** The name of the emulator's cache file. */
+const cacheFile = (): string => cacheFileName(emulator.url);
 
 const CHILD = fileURLToPath(new URL("./fixtures/cache-child.mjs", import.meta.url));
 const PROCESSES = 10;
@@ -45,12 +49,12 @@ async function race(cacheDir: string): Promise<string[]> {
 }
 
 function expectSoundCache(cacheDir: string): void {
-  const file = join(cacheDir, "robocoders.json");
+  const file = join(cacheDir, cacheFile());
   const data: unknown = JSON.parse(readFileSync(file, "utf8"));
   expect(data).toMatchObject({ access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
   expect(statSync(file).mode & 0o777).toBe(0o600);
   // No lock or temporary file is left behind.
-  expect(readdirSync(cacheDir)).toEqual(["robocoders.json"]);
+  expect(readdirSync(cacheDir)).toEqual([cacheFile()]);
 }
 
 describe("cache safety: processes racing on one cache", () => {
@@ -67,7 +71,7 @@ describe("cache safety: processes racing on one cache", () => {
     emulator.reset();
     const dir = join(root, "corrupt");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "robocoders.json"), '{"access_token": "eyJhbGciOiJIUzI1NiJ9.trunc', {
+    writeFileSync(join(dir, cacheFile()), '{"access_token": "eyJhbGciOiJIUzI1NiJ9.trunc', {
       mode: 0o644,
     });
     const digests = await race(dir);
@@ -79,11 +83,11 @@ describe("cache safety: processes racing on one cache", () => {
   it(`${PROCESSES} processes on a warm cache: no /auth fetch, the file untouched`, async () => {
     emulator.reset();
     const dir = join(root, "cold");
-    const before = readFileSync(join(dir, "robocoders.json"), "utf8");
+    const before = readFileSync(join(dir, cacheFile()), "utf8");
     const digests = await race(dir);
     expect(new Set(digests).size).toBe(1);
     expect(emulator.stats.requests.auth).toBe(0);
-    expect(readFileSync(join(dir, "robocoders.json"), "utf8")).toBe(before);
+    expect(readFileSync(join(dir, cacheFile()), "utf8")).toBe(before);
     expectSoundCache(dir);
   });
 });

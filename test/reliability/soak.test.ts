@@ -34,7 +34,7 @@ function planFor(r: () => number): Plan {
   if (x < 0.6) return { spec: `status=${[500, 502, 503][Math.floor(r() * 3)]}, count=1`, recovers: true };
   if (x < 0.7) return { spec: "status=401, count=1", recovers: true };
   if (x < 0.78) return { spec: `cut-mid-line=${1 + Math.floor(r() * 6)}`, recovers: false };
-  if (x < 0.83) return { spec: "missing-final-chunk", recovers: false };
+  if (x < 0.83) return { spec: "missing-final-chunk", recovers: true };
   if (x < 0.9)
     return {
       spec: `silence=${1 + Math.floor(r() * 5)}, chunk=random:${Math.floor(r() * 1000)}`,

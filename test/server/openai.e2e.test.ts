@@ -300,7 +300,7 @@ describe("errors", () => {
     const error = await failure(
       openai.chat.completions.create({
         model: "GeneralCodingAgent",
-        messages: [{ role: "user", content: "Write mul.py [[fault:missing-final-chunk]]" }],
+        messages: [{ role: "user", content: "Write mul.py [[fault:cut-mid-line=1]]" }],
       }),
     );
     expect(error.status).toBe(502);

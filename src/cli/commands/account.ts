@@ -32,6 +32,7 @@ export function relativeTime(date: Date, now: Date = new Date()): string {
 const TOKEN_SOURCES: Record<CredentialStatus["tokenSource"], string> = {
   option: "given as an option",
   env: "from ROBOCODERS_ACCESS_TOKEN",
+  login: "stored with `robocoders login --token`",
   cache: "cached",
   none: "none",
 };
