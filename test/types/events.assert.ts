@@ -31,6 +31,7 @@ function assert<T extends true>(): T | undefined {
 }
 
 declare const event: RobocodersEvent;
+declare function takesString(value: string): void;
 
 // Narrowing on kind, then action: the precise action type, with typed args.
 if (event.kind === "action" && event.action === "run") {
@@ -56,7 +57,7 @@ if (event.kind === "action" && event.action === "finish") {
 }
 
 // A switch over the known actions narrows in each case and is exhaustive.
-function describeAction(action: ActionEvent): string {
+export function describeAction(action: ActionEvent): string {
   switch (action.action) {
     case "message":
       return action.args.content;
@@ -85,7 +86,6 @@ function describeAction(action: ActionEvent): string {
       return action;
   }
 }
-describeAction;
 
 // Observations narrow the same way.
 if (event.kind === "observation" && event.observation === "run") {
@@ -115,7 +115,7 @@ if (event.kind === "control") {
 }
 
 // Every kind is covered.
-function kindOf(e: RobocodersEvent): string {
+export function kindOf(e: RobocodersEvent): string {
   switch (e.kind) {
     case "action":
     case "unknown_action":
@@ -130,13 +130,11 @@ function kindOf(e: RobocodersEvent): string {
       return e;
   }
 }
-kindOf;
 
 // Mistakes that must not compile.
 if (event.kind === "action" && event.action === "run") {
   // @ts-expect-error a run action has no `content` argument typed as string
-  const content: string = event.args.content;
-  content;
+  takesString(event.args.content);
   // @ts-expect-error `url` belongs to browse actions
   event.args.url.toUpperCase();
 }
