@@ -66,12 +66,8 @@ describe("upstream errors", () => {
       messages: messages as never,
       stream: true,
     });
-    let text = "";
     const failure = await (async () => {
-      for await (const chunk of stream) {
-        expect(chunk.choices[0]?.finish_reason ?? null).toBeNull();
-        text += chunk.choices[0]?.delta.content ?? "";
-      }
+      for await (const chunk of stream) expect(chunk.choices[0]?.finish_reason ?? null).toBeNull();
     })().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(String((failure as Error).message)).toContain("sandbox timed out");
