@@ -24,10 +24,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function openStream(base, agent, content) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const body = JSON.stringify({ model: "GeneralCodingAgent", stream: true, messages: [{ role: "user", content }] });
+    const body = JSON.stringify({
+      model: "GeneralCodingAgent",
+      stream: true,
+      messages: [{ role: "user", content }],
+    });
     const req = request(
       `${base}/v1/chat/completions`,
-      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         if (res.statusCode !== 200) {
           reject(new Error(`status ${res.statusCode}`));
@@ -73,20 +81,26 @@ async function healthP99(base, agent, count = 100) {
 }
 
 async function measure(kind, emulatorUrl, n, dir) {
-  const service = await startService([kind, emulatorUrl, join(dir, `${kind}-${n}`)], process.env, ["--expose-gc"]);
+  const service = await startService([kind, emulatorUrl, join(dir, `${kind}-${n}`)], process.env, [
+    "--expose-gc",
+  ]);
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const healthAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const open = [];
   try {
     // Warm up (token, code paths), then the idle baseline.
-    const warm = await Promise.all(Array.from({ length: 20 }, () => openStream(service.url, agent, "warm up")));
+    const warm = await Promise.all(
+      Array.from({ length: 20 }, () => openStream(service.url, agent, "warm up")),
+    );
     for (const s of warm) s.close();
     await sleep(300);
     const rss0 = await service.rss();
     const ttfc = [];
     for (let i = 0; i < n; i += 250) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(250, n - i) }, (_, j) => openStream(service.url, agent, `stream ${i + j}`)),
+        Array.from({ length: Math.min(250, n - i) }, (_, j) =>
+          openStream(service.url, agent, `stream ${i + j}`),
+        ),
       );
       for (const s of batch) {
         open.push(s);
@@ -116,8 +130,13 @@ async function newConversations(kind, emulatorUrl, dir) {
   const service = await startService([kind, emulatorUrl, join(dir, `${kind}-new`)]);
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   try {
-    for (const s of await Promise.all(Array.from({ length: 10 }, () => openStream(service.url, agent, "warm")))) s.close();
-    const streams = await Promise.all(Array.from({ length: 100 }, (_, i) => openStream(service.url, agent, `new ${i}`)));
+    for (const s of await Promise.all(
+      Array.from({ length: 10 }, () => openStream(service.url, agent, "warm")),
+    ))
+      s.close();
+    const streams = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => openStream(service.url, agent, `new ${i}`)),
+    );
     for (const s of streams) s.close();
     const t = streams.map((s) => s.ttfc);
     return { p50: percentile(t, 50), p99: percentile(t, 99) };
@@ -165,7 +184,8 @@ export async function benchGatewayScale({ sizes = [1000, 5000] } = {}) {
     const gatewayNew = await newConversations("gateway", quick.url, dir);
     details.newConversations = { floor: floorNew, gateway: gatewayNew };
     rows.push({
-      figure: "gateway scale: 100 simultaneous new conversations, first text chunk p50/p99 (floor -> gateway)",
+      figure:
+        "gateway scale: 100 simultaneous new conversations, first text chunk p50/p99 (floor -> gateway)",
       value: `${round(floorNew.p50, 0)}/${round(floorNew.p99, 0)} -> ${round(gatewayNew.p50, 0)}/${round(gatewayNew.p99, 0)} ms`,
       target: "(reported)",
       met: null,

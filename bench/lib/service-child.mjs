@@ -82,7 +82,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     globalThis.gc?.();
     process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss }) + "\n");
   } else if (line === "eld") {
-    process.stdout.write(JSON.stringify({ p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 }) + "\n");
+    process.stdout.write(
+      JSON.stringify({ p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 }) + "\n",
+    );
     delay.reset();
   } else if (line === "exit") {
     break;

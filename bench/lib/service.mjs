@@ -12,7 +12,10 @@ export async function startService(args, env = process.env, nodeArgs = []) {
     process.env.BENCH_PROFILE && args[0] === "gateway"
       ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
       : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...prof, CHILD, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...prof, CHILD, ...args], {
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => {
     stderr += d;
