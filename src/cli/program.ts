@@ -217,6 +217,18 @@ Examples:
   addKeysCommand(program, io);
 
   program
+    .command("mcp")
+    .description("serve the agents as MCP tools over stdio (for Claude Desktop, Cursor, VS Code…)")
+    .option(
+      "--max-continues <n>",
+      "automatic `continue` prompts for calls with auto_continue (default: 1)",
+      parseCount,
+    )
+    .action(async (opts, command: Command) =>
+      (await import("./commands/mcp.js")).runMcp(opts, globals(command), io),
+    );
+
+  program
     .command("demo")
     .description("run a whole conversation against the bundled emulator, offline")
     .option("-a, --agent <name>", "agent or alias", DEFAULT_AGENT)
