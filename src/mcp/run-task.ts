@@ -4,8 +4,9 @@
  */
 import type { AgentName, RobocodersClient } from "../client/types.js";
 import { needsUserInput, type RobocodersEvent } from "../core/events.js";
+import type { TrackedCommand, TrackedFile } from "../workspace/index.js";
 import { progressMessage } from "./progress.js";
-import { timelineUri } from "./resources.js";
+import { fileUri, timelineUri } from "./resources.js";
 import type { TaskResult } from "./schemas.js";
 import type { SessionRecord, SessionRegistry } from "./sessions.js";
 
@@ -88,6 +89,38 @@ class CallSummary {
   }
 }
 
+/** The commands and files one call touched, in order, each once (their state is read at the end). */
+class CallWork {
+  private readonly commands = new Set<TrackedCommand>();
+  private readonly files = new Map<TrackedFile, "write" | "edit">();
+
+  add(update: ReturnType<SessionRegistry["append"]>): void {
+    if (update?.type === "command") this.commands.add(update.command);
+    else if (update?.type === "file") {
+      // Insertion order is that of the first change; a file written whole at any point counts as written.
+      const before = this.files.get(update.file);
+      this.files.set(update.file, before === "write" || update.version.kind === "write" ? "write" : "edit");
+    }
+  }
+
+  summary(sid: string): Pick<TaskResult, "commands" | "files"> {
+    return {
+      commands: [...this.commands].map((c) => ({
+        command: c.command,
+        language: c.kind === "run" ? ("shell" as const) : ("python" as const),
+        exit_code: c.exitCode ?? null,
+        background: c.background,
+      })),
+      files: [...this.files].map(([file, operation]) => ({
+        path: file.path,
+        operation,
+        bytes: file.size ?? null,
+        uri: file.content === undefined ? null : fileUri(sid, file.path),
+      })),
+    };
+  }
+}
+
 /** Runs one task call. Errors are returned with what arrived before them, never thrown. */
 export async function runTask(
   client: RobocodersClient,
@@ -95,6 +128,7 @@ export async function runTask(
   request: TaskRequest,
 ): Promise<TaskOutcome> {
   const summary = new CallSummary();
+  const work = new CallWork();
   let record: SessionRecord | undefined;
   let sid = request.session;
   let turns = 0;
@@ -107,6 +141,7 @@ export async function runTask(
       status,
       waiting_for_answer: status === "waiting_for_answer",
       auto_continued: Math.max(0, turns - 1),
+      ...work.summary(sid),
       timeline_uri: timelineUri(sid),
     };
   };
@@ -124,7 +159,7 @@ export async function runTask(
         sid = stream.sid ?? sid;
         if (sid !== undefined) record = registry.use(sid, request.agent);
       }
-      if (record !== undefined) registry.append(record, event);
+      if (record !== undefined) work.add(registry.append(record, event));
       summary.add(event, turns);
       const line = progressMessage(event);
       if (line !== undefined) await request.onProgress?.(line);

@@ -86,6 +86,36 @@ export const getSessionCodeInput = z.strictObject({
 /** Arguments of `list_agents` (none). */
 export const listAgentsInput = z.strictObject({});
 
+const command = z.object({
+  command: z.string().describe("The shell command, or the Python code for language python."),
+  language: z.enum(["shell", "python"]).describe("shell for a `run` action, python for IPython code."),
+  exit_code: z
+    .number()
+    .int()
+    .nullable()
+    .describe("The exit code, or null when the service did not report it (compact streams omit it)."),
+  background: z.boolean().describe("Started in the background (its exit code is that of the launch)."),
+});
+
+const file = z.object({
+  path: z.string().describe("The path in the agent's workspace, e.g. /workspace/app/main.py."),
+  operation: z.enum(["write", "edit"]).describe("write: created or rewritten whole; edit: changed in place."),
+  bytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe(
+      "Size of the file's latest content in UTF-8 bytes; null when it cannot be known (an edit of a file never seen whole).",
+    ),
+  uri: z
+    .string()
+    .nullable()
+    .describe(
+      "Resource URI of the file's latest content (read it with resources/read); null when the content is unknown.",
+    ),
+});
+
 /** Structured result of `run_task` and `answer_agent`. */
 export const taskResult = z.object({
   session: z.string().describe("The session id: pass it to answer_agent, run_task or get_session_code."),
@@ -102,6 +132,8 @@ export const taskResult = z.object({
     .int()
     .nonnegative()
     .describe('How many times "continue" was sent automatically after a question.'),
+  commands: z.array(command).describe("Commands the agent ran during this call, in order."),
+  files: z.array(file).describe("Files the agent wrote or edited during this call, once each, in order."),
   timeline_uri: z.string().describe("Resource URI of the session's whole event timeline (JSON Lines)."),
 });
 /** A `run_task`/`answer_agent` structured result. */

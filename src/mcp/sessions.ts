@@ -1,11 +1,13 @@
 /**
- * The sessions an MCP server used during its life, each with its event timeline, so that clients can
- * read what the agents did and produced as MCP resources. In memory, bounded: the least recently used
+ * The sessions an MCP server used during its life, each with its event timeline and its workspace (the
+ * files written and edited, the commands run), so that clients can read what the agents did and produced
+ * as MCP resources. In memory, bounded: the least recently used
  * sessions are forgotten past {@link SessionRegistryOptions.maxSessions}, and a timeline keeps its newest
  * events within {@link SessionRegistryOptions.maxTimelineBytes}.
  */
 import type { AgentName } from "../client/types.js";
 import type { RobocodersEvent } from "../core/events.js";
+import { WorkspaceTracker, type WorkspaceUpdate } from "../workspace/index.js";
 
 /** Default of {@link SessionRegistryOptions.maxSessions}. */
 export const DEFAULT_MAX_SESSIONS = 100;
@@ -36,6 +38,10 @@ export interface SessionRecord {
   timelineBytes: number;
   /** Events dropped from the start of the timeline to stay within the byte limit. */
   droppedEvents: number;
+  /** The files and commands of the session, from every event received (dropped ones included). */
+  readonly workspace: WorkspaceTracker;
+  /** How many of the workspace's files have a known content (each is a resource). */
+  filesListed: number;
 }
 
 /** What changed in a {@link SessionRegistry}: its list of resources (a session or a file appeared or went). */
@@ -75,7 +81,17 @@ export class SessionRegistry {
       this.sessions.set(sid, record);
       return record;
     }
-    record = { sid, agent, firstUsed: now, lastUsed: now, timeline: [], timelineBytes: 0, droppedEvents: 0 };
+    record = {
+      sid,
+      agent,
+      firstUsed: now,
+      lastUsed: now,
+      timeline: [],
+      timelineBytes: 0,
+      droppedEvents: 0,
+      workspace: new WorkspaceTracker(),
+      filesListed: 0,
+    };
     this.sessions.set(sid, record);
     while (this.sessions.size > this.maxSessions) {
       const oldest = this.sessions.keys().next().value;
@@ -86,8 +102,12 @@ export class SessionRegistry {
     return record;
   }
 
-  /** Appends an event to the session's timeline (the untouched server object, as one JSON line). */
-  append(record: SessionRecord, event: RobocodersEvent): void {
+  /**
+   * Appends an event to the session's timeline (the untouched server object, as one JSON line) and feeds
+   * it to the session's workspace; returns what it changed there. A file whose content becomes known is a
+   * new resource.
+   */
+  append(record: SessionRecord, event: RobocodersEvent): WorkspaceUpdate | undefined {
     const line = JSON.stringify(event.raw);
     const bytes = Buffer.byteLength(line, "utf8") + 1;
     record.timeline.push(line);
@@ -98,6 +118,15 @@ export class SessionRegistry {
       record.timelineBytes -= Buffer.byteLength(dropped, "utf8") + 1;
       record.droppedEvents += 1;
     }
+    const update = record.workspace.apply(event);
+    if (update?.type === "file") {
+      const listed = record.workspace.files().filter((file) => file.content !== undefined).length;
+      if (listed !== record.filesListed) {
+        record.filesListed = listed;
+        this.changed();
+      }
+    }
+    return update;
   }
 
   /** Calls `listener` whenever the list of sessions changes; returns the function that unsubscribes. */

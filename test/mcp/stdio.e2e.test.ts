@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { AGENTS } from "../../src/client/types.js";
 import { toEvent } from "../../src/core/events.js";
 import { progressMessage } from "../../src/mcp/progress.js";
-import { timelineUri } from "../../src/mcp/resources.js";
+import { fileUri, timelineUri } from "../../src/mcp/resources.js";
 import { cliFixture, runCli, until } from "../cli/helpers.js";
 import { connectStdio, type StdioSession, texts } from "./helpers.js";
 
@@ -24,7 +24,12 @@ async function withServer<T>(fn: (session: StdioSession) => Promise<T>, args: st
   }
 }
 
-type Structured = Record<string, unknown> & { session: string; status: string };
+type Structured = Record<string, unknown> & {
+  session: string;
+  status: string;
+  commands: { command: string; exit_code: number | null }[];
+  files: { path: string; uri: string | null; bytes: number | null }[];
+};
 
 describe("robocoders mcp (stdio)", () => {
   it("lists the tools with argument and result schemas", async () => {
@@ -89,14 +94,42 @@ describe("robocoders mcp (stdio)", () => {
       const messages = last?.lines.filter((l) => l.value?.action === "message").map((l) => l.text) ?? [];
       expect(texts(result)[0]).toBe(messages.at(-1));
       expect(JSON.parse(texts(result)[1] ?? "")).toEqual(structured);
+      // The commands and files of the call, as the emulator sent them (a compact stream has no exit codes).
+      const sentActions = records.flatMap((r) =>
+        r.lines.flatMap((l) =>
+          l.value?.action === undefined ? [] : [l.value as { action: string; args: Record<string, unknown> }],
+        ),
+      );
+      expect(structured.commands).toEqual(
+        sentActions
+          .filter((a) => a.action === "run" || a.action === "run_ipython")
+          .map((a) => ({
+            command: a.action === "run" ? a.args.command : a.args.code,
+            language: a.action === "run" ? "shell" : "python",
+            exit_code: null,
+            background: a.args.background === true,
+          })),
+      );
+      const writes = sentActions.filter((a) => a.action === "write");
+      expect(writes.length).toBeGreaterThan(0);
+      expect(structured.files).toEqual(
+        writes.map((a) => ({
+          path: a.args.path,
+          operation: "write",
+          bytes: Buffer.byteLength(String(a.args.content)),
+          uri: fileUri(structured.session, String(a.args.path)),
+        })),
+      );
       // One progress line per agent action of both turns, in order.
       const actions = records.flatMap((r) =>
         r.lines.flatMap((l) => (l.value?.action === undefined ? [] : [l.value])),
       );
       expect(wire()).toEqual(actions.map((value) => progressMessage(toEvent(value))));
+      // What the SDK's client hands to onprogress: the same, less any that arrived in one read with the
+      // result (it handles notifications a tick late, after the result has removed the handler).
       expect(progress).toEqual(wire().slice(0, progress.length));
       expect(progress[0]).toMatch(/^Asks: /);
-      expect(progress.at(-1)).toMatch(/^Finished: /);
+      expect(wire().at(-1)).toMatch(/^Finished: /);
       expect(progress.some((p) => p.startsWith("Running: "))).toBe(true);
       expect(errors.filter((e) => !/progress notification for an unknown token/.test(e.message))).toEqual([]);
     });
@@ -166,7 +199,30 @@ describe("robocoders mcp (stdio)", () => {
     });
   });
 
-  it("lists each session used as a resource and reads its timeline as JSON Lines", async () => {
+  it("reports the exit code of each command when the stream carries observations", async () => {
+    await withServer(async ({ client }) => {
+      fx.emulator.setVerbose(true);
+      try {
+        const result = await client.callTool({
+          name: "run_task",
+          arguments: { agent: "RepoAgent", prompt: "Fix the parser" },
+        });
+        const { commands, status } = result.structuredContent as Structured;
+        expect(status).toBe("finished");
+        const observed = fx.emulator.chats.flatMap((c) =>
+          c.lines.flatMap((l) =>
+            l.value?.observation === "run" ? [l.value.extras as { exit_code: number }] : [],
+          ),
+        );
+        expect(commands.map((c) => c.exit_code)).toEqual(observed.map((o) => o.exit_code));
+        expect(commands.map((c) => c.exit_code)).toContain(1);
+      } finally {
+        fx.emulator.setVerbose(false);
+      }
+    });
+  });
+
+  it("lists each session used as a resource and reads its timeline and files", async () => {
     await withServer(async ({ client }) => {
       const changed: number[] = [];
       client.setNotificationHandler(
@@ -177,15 +233,24 @@ describe("robocoders mcp (stdio)", () => {
       );
       expect((await client.listResources()).resources).toEqual([]);
       const sessions: string[] = [];
+      const files = new Map<string, string[]>();
       for (const agent of ["FrontEndAgent", "GeneralCodingAgent"] as const) {
         const result = await client.callTool({
           name: "run_task",
           arguments: { agent, prompt: `Page for ${agent}` },
         });
-        sessions.push((result.structuredContent as Structured).session);
+        const structured = result.structuredContent as Structured;
+        sessions.push(structured.session);
+        files.set(
+          structured.session,
+          structured.files.map((f) => f.uri ?? ""),
+        );
       }
       const { resources } = await client.listResources();
-      expect(resources.map((r) => r.uri)).toEqual(sessions.reverse().map(timelineUri));
+      // Per session, newest first: its timeline, then each file it wrote.
+      expect(resources.map((r) => r.uri)).toEqual(
+        [...sessions].reverse().flatMap((sid) => [timelineUri(sid), ...(files.get(sid) ?? [])]),
+      );
       expect(resources[0]).toMatchObject({ mimeType: "application/jsonl" });
       await until(() => changed.length >= 2);
       const { resourceTemplates } = await client.listResourceTemplates();
@@ -193,7 +258,7 @@ describe("robocoders mcp (stdio)", () => {
         "robocoders://sessions/{session}/timeline.jsonl",
       );
 
-      const sid = sessions[1] ?? "";
+      const sid = sessions[0] ?? "";
       const read = await client.readResource({ uri: timelineUri(sid) });
       const text = (read.contents[0] as { text: string }).text;
       expect(text.endsWith("\n")).toBe(true);
@@ -205,6 +270,22 @@ describe("robocoders mcp (stdio)", () => {
         .filter((c) => c.sid === sid)
         .flatMap((c) => c.lines.filter((l) => l.kind === "event").map((l) => l.value));
       expect(timeline).toEqual(sent);
+
+      // Each file's latest content, as the agent wrote it.
+      const written = fx.emulator.chats
+        .filter((c) => c.sid === sid)
+        .flatMap((c) =>
+          c.lines.flatMap((l) =>
+            l.value?.action === "write" ? [l.value.args as { path: string; content: string }] : [],
+          ),
+        );
+      expect(written.length).toBeGreaterThan(0);
+      for (const { path, content } of written) {
+        const file = await client.readResource({ uri: fileUri(sid, path) });
+        expect(file.contents).toEqual([
+          { uri: fileUri(sid, path), mimeType: "text/typescript", text: content },
+        ]);
+      }
 
       await expect(client.readResource({ uri: timelineUri("no-such-session") })).rejects.toMatchObject({
         code: -32002,
