@@ -11,12 +11,21 @@
  * await server.connect(new StdioServerTransport());
  * ```
  *
- * `robocoders mcp` runs exactly this; the gateway (`robocoders serve`) serves the same tools over
- * Streamable HTTP at `/mcp`.
+ * `robocoders mcp` runs exactly this. {@link createMcpHttpHandler} serves the same tools over Streamable
+ * HTTP as a fetch handler.
  */
 export { AGENT_GUIDE, agentList } from "./agents.js";
+export {
+  createMcpHttpHandler,
+  DEFAULT_MCP_HTTP_MAX_SESSIONS,
+  DEFAULT_MCP_HTTP_SESSION_IDLE_MS,
+  McpHttpHandler,
+  type McpHttpOptions,
+} from "./http.js";
 export { MAX_PROGRESS_MESSAGE_CHARS, oneLine, progressMessage } from "./progress.js";
 export {
+  fileUri,
+  mimeTypeOf,
   parseResourceUri,
   RESOURCE_NOT_FOUND,
   type ResourceRef,

@@ -116,6 +116,11 @@ export class RobocodersMcpServer extends Server {
     return call;
   }
 
+  /** Whether a tool call is running. */
+  get busy(): boolean {
+    return this.calls.size > 0;
+  }
+
   /** Resolves when no tool call is running. */
   async whenIdle(): Promise<void> {
     while (this.calls.size > 0) await Promise.allSettled([...this.calls]);

@@ -10,6 +10,7 @@ import type { ChatStream, RobocodersClient } from "../client/types.js";
 import { NotFoundError } from "../core/errors.js";
 import { type RobocodersEvent, referenceText } from "../core/events.js";
 import { createStderrLogger, leveledLogger } from "../core/logger.js";
+import type { McpHttpHandler } from "../mcp/http.js";
 import { formatPrompt } from "../provider/format-prompt.js";
 import { ConversationCache, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
 import { apiKeyCheck, requireApiKey } from "./api-key.js";
@@ -95,6 +96,7 @@ export class GatewayApp extends Hono<Env> {
   private readonly ownsClient: boolean;
   private readonly running = new Set<AbortController>();
   private readonly idleWaiters = new Set<() => void>();
+  private readonly closeSteps: Array<() => Promise<void>> = [];
   private draining = false;
   /**
    * Exact paths answered without the API key. Default: `/health`. Routes mounted later that must be
@@ -149,9 +151,15 @@ export class GatewayApp extends Hono<Env> {
     for (const controller of this.running) controller.abort(new Error("The gateway is shutting down"));
   }
 
-  /** Drains (no grace) and closes the client if the gateway created it. */
+  /** @internal Adds a step to {@link close}, run after the drain and before the client closes. */
+  onClose(step: () => Promise<void>): void {
+    this.closeSteps.push(step);
+  }
+
+  /** Drains (no grace), closes the MCP sessions, and closes the client if the gateway created it. */
   async close(): Promise<void> {
     await this.drain(0);
+    for (const step of this.closeSteps) await step();
     if (this.ownsClient) await this.client.close();
   }
 }
@@ -160,7 +168,8 @@ export class GatewayApp extends Hono<Env> {
  * Builds the gateway app:
  * - `GET /health` → `{"status": "ok"}` (no API key needed);
  * - `GET /v1/models`, `GET /v1/models/{id}`;
- * - `POST /v1/chat/completions` (streaming and not), with conversation affinity.
+ * - `POST /v1/chat/completions` (streaming and not), with conversation affinity;
+ * - `/mcp`: the agents as MCP tools over Streamable HTTP (unless `mcp: false`).
  *
  * Errors are OpenAI error objects. See the README section "gateway" for the error table.
  */
@@ -257,6 +266,19 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     });
     return RESPONSE_ALREADY_SENT;
   });
+
+  if (options.mcp !== false) {
+    // The MCP SDK loads on the first request to /mcp, so that a gateway never asked for it starts as fast.
+    let mcp: Promise<McpHttpHandler> | undefined;
+    const handler = () => {
+      mcp ??= import("../mcp/http.js").then((m) => m.createMcpHttpHandler({ client }));
+      return mcp;
+    };
+    app.all("/mcp", async (c) => (await handler()).handle(c.req.raw));
+    app.onClose(async () => {
+      if (mcp !== undefined) await (await mcp).close();
+    });
+  }
 
   app.all("/v1/chat/completions", () => methodNotAllowed("POST"));
   app.all("/v1/models", () => methodNotAllowed("GET"));

@@ -64,6 +64,11 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Minimum level logged; each request is logged at `info`. Default: `info`. */
   logLevel?: LogLevel;
+  /**
+   * Serve the agents as MCP tools over Streamable HTTP at `/mcp`, behind the same API key, `Host` and
+   * `Origin` rules (see docs/mcp.md); `false` turns it off. Default: true.
+   */
+  mcp?: boolean;
 }
 
 /** Options of `startServer`: those of `createApp`, plus where to listen and how to stop. */
