@@ -27,9 +27,9 @@ function str(value: unknown): string {
 export function progressMessage(event: RobocodersEvent): string | undefined {
   if (event.kind === "control")
     return event.error ? oneLine(`Error: ${event.message || "the agent failed"}`) : undefined;
-  if (event.kind !== "action") return undefined;
+  if (event.kind !== "action" && event.kind !== "unknown_action") return undefined;
   if (event.source === "user") return undefined;
-  if ("unknown" in event) return oneLine(event.message !== "" ? event.message : event.action);
+  if (event.kind === "unknown_action") return oneLine(event.message !== "" ? event.message : event.action);
   switch (event.action) {
     case "message": {
       const text = event.args.content !== "" ? event.args.content : event.message;

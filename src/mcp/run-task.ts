@@ -60,7 +60,12 @@ class CallSummary {
       }
       return;
     }
-    if (event.source === "user" || "unknown" in event) return;
+    if (event.source === "user") return;
+    if (event.kind === "unknown_action") {
+      this.lastAction = event;
+      return;
+    }
+    if (event.kind !== "action") return;
     this.lastAction = event;
     if (event.action === "message") {
       const text = event.args.content !== "" ? event.args.content : event.message;
