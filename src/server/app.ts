@@ -38,6 +38,9 @@ import {
   type GatewayOptions,
 } from "./options.js";
 import { SSE_HEADERS, type SseStream, sseResponse, writeSse } from "./sse.js";
+import { DEFAULT_PAGE_DIR, loadPage, pagePaths, pageRoutes } from "./workspace/page.js";
+import { workspaceApi } from "./workspace/routes.js";
+import { WorkspaceService } from "./workspace/service.js";
 
 /** The header that pins a session (request) and names the session used (response). */
 export const SESSION_HEADER = "X-Robocoders-Session";
@@ -103,6 +106,8 @@ export class GatewayApp extends Hono<Env> {
    * reachable without the key (e.g. a login page) add theirs here.
    */
   readonly publicPaths = new Set<string>(["/health"]);
+  /** The web workspace's conversations and turns; `undefined` when the workspace is off. */
+  workspace: WorkspaceService | undefined;
 
   /** @internal Use {@link createApp}. */
   constructor(client: RobocodersClient, ownsClient: boolean, conversations: ConversationCache | undefined) {
@@ -278,6 +283,17 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     app.onClose(async () => {
       if (mcp !== undefined) await (await mcp).close();
     });
+  }
+
+  if (options.workspace !== false) {
+    const workspace = new WorkspaceService(client, options.workspace ?? {}, logger);
+    app.workspace = workspace;
+    app.onClose(() => workspace.close());
+    app.route("/api", workspaceApi(workspace, { keepAliveMs }));
+    // The page loads without the API key (it asks for it); its API does not.
+    const page = loadPage(options.workspace?.pageDir ?? DEFAULT_PAGE_DIR);
+    for (const path of pagePaths(page)) app.publicPaths.add(path);
+    app.route("/", pageRoutes(page));
   }
 
   app.all("/v1/chat/completions", () => methodNotAllowed("POST"));

@@ -4,6 +4,7 @@
 import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
 import type { Logger, LogLevel } from "../core/logger.js";
 import type { ConversationCacheOptions } from "./affinity.js";
+import type { WorkspaceOptions } from "./workspace/service.js";
 
 /** The environment variable read when {@link GatewayOptions.apiKey} is not given. */
 export const API_KEY_ENV = "ROBOCODERS_SERVER_API_KEY";
@@ -60,6 +61,11 @@ export interface GatewayOptions {
    * Default: 15 000.
    */
   keepAliveMs?: number;
+  /**
+   * The web workspace: the page at `/` and its native API under `/api` (conversations kept with their
+   * event timelines); `false` serves neither. Default: on, conversations in memory.
+   */
+  workspace?: WorkspaceOptions | false;
   /** Where request logs go. Default: a logger writing to stderr. */
   logger?: Logger;
   /** Minimum level logged; each request is logged at `info`. Default: `info`. */
