@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
+import { registerUiCommand } from "./commands/ui.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
@@ -239,6 +240,7 @@ Examples:
       await runDemo(opts, globals(command), io);
     });
 
+  registerUiCommand(program, io);
   return program;
 }
 

@@ -75,3 +75,91 @@ export function json(method: string, body?: unknown, headers: Record<string, str
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   };
 }
+
+import { type RawEvent, toEvent } from "../../src/core/events.js";
+import type { RunningServer } from "../../src/server/index.js";
+
+/**
+ * Puts a finished conversation with the given events straight into the gateway's store (for event kinds
+ * the emulator never sends, and for long timelines). Returns its id.
+ */
+export async function seedConversation(
+  server: RunningServer,
+  title: string,
+  raws: readonly RawEvent[],
+  options: { sid?: string } = {},
+): Promise<string> {
+  const service = server.app.workspace;
+  if (service === undefined) throw new Error("the workspace is off");
+  const conversation = await service.create({ title });
+  const time = new Date().toISOString();
+  const append = async (entry: Parameters<typeof service.store.append>[1]) => {
+    await service.store.append(conversation.id, entry);
+  };
+  await append({ type: "prompt", time, turn: 1, prompt: title, auto: false, agent: conversation.agent });
+  for (const raw of raws) await append({ type: "event", time, turn: 1, event: toEvent(raw) });
+  await append({ type: "turn-end", time, turn: 1, outcome: "finished" });
+  await service.store.update(conversation.id, {
+    status: "finished",
+    turns: 1,
+    sid: options.sid ?? "seeded-session",
+  });
+  return conversation.id;
+}
+
+/** Events of every kind the page renders, some the emulator never sends. */
+export function everyKindEvents(): RawEvent[] {
+  const action = (id: number, name: string, args: Record<string, unknown>, message = "") => ({
+    id,
+    timestamp: "2026-01-01T10:00:00",
+    source: "agent",
+    message,
+    action: name,
+    args,
+  });
+  const observation = (
+    id: number,
+    cause: number,
+    name: string,
+    content: string,
+    extras: Record<string, unknown>,
+  ) => ({
+    id,
+    timestamp: "2026-01-01T10:00:01",
+    source: "agent",
+    message: "",
+    observation: name,
+    content,
+    extras,
+    cause,
+  });
+  return [
+    action(1, "write", {
+      path: "/workspace/app/calc.py",
+      content: "def add(a, b):\n    return a + b\n",
+      start: 0,
+      end: -1,
+      thought: "First version",
+    }),
+    observation(2, 1, "write", "", { path: "/workspace/app/calc.py" }),
+    action(3, "edit", {
+      path: "/workspace/app/calc.py",
+      content: "def add(a, b):\n    return b + a\n",
+      start: 0,
+      end: -1,
+      thought: "Swap",
+    }),
+    observation(4, 3, "edit", "", { path: "/workspace/app/calc.py" }),
+    action(5, "run", {
+      command: "python3 -c 'import sys; sys.exit(3)'",
+      thought: "Failing on purpose",
+      background: false,
+    }),
+    observation(6, 5, "run", "Traceback: boom\nline two", { exit_code: 3, command: "x" }),
+    action(7, "browse_interactive", { browser_actions: "click('a51')", thought: "Clicking" }),
+    action(8, "teleport", { where: "moon" }, "Teleporting to the moon"),
+    observation(9, 8, "error", "The teleporter is broken", {}),
+    { error: true, message: "The sandbox restarted" },
+    action(10, "reject", { outputs: { reason: "cannot teleport" }, thought: "I give up on teleporting." }),
+  ];
+}
