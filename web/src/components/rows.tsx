@@ -6,6 +6,7 @@
 import { memo } from "preact/compat";
 import { useMemo } from "preact/hooks";
 import { displayText } from "../../../src/core/events.js";
+import { diffStats } from "../../../src/workspace/index.js";
 import { languageOfPath } from "../highlight.js";
 import { renderMarkdown } from "../markdown.js";
 import { type ActionRow, formatBytes, type Row } from "../model.js";
@@ -127,14 +128,22 @@ function FileRow(props: { row: ActionRow; running: boolean }) {
   const verb = action.action === "write" ? "Wrote" : "Edited";
   const content =
     fileVersion?.content ?? (typeof action.args.content === "string" ? action.args.content : undefined);
-  const diff = fileVersion !== undefined && !fileVersion.created ? fileVersion.diff : undefined;
+  const known = fileVersion !== undefined && !fileVersion.created ? fileVersion.diff : undefined;
+  const stats = known === undefined ? undefined : diffStats(known);
+  const unchanged = stats !== undefined && stats.added === 0 && stats.removed === 0;
+  const diff = unchanged ? undefined : known;
   const size = fileVersion?.size;
   return (
     <div class="row action file" data-kind={action.action}>
       <ActionHeader row={props.row} running={props.running} icon="✎" label={verb}>
         {verb} <code>{path}</code>
         {size !== undefined ? <span class="muted"> · {formatBytes(size)}</span> : null}
-        {diff !== undefined ? <span class="badge">changed</span> : null}
+        {stats !== undefined && diff !== undefined ? (
+          <span class="badge">
+            changed <span class="added">+{stats.added}</span> <span class="removed">−{stats.removed}</span>
+          </span>
+        ) : null}
+        {unchanged ? <span class="badge">unchanged</span> : null}
         {fileVersion?.status === "failed" ? <span class="badge exit bad">failed</span> : null}
       </ActionHeader>
       <Thought text={action.args.thought} />
