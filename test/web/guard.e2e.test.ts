@@ -1,5 +1,6 @@
 /**
- * The page and its native API under attack: a web page of another origin, a `text/plain` POST (a "simple" cross-site request), a missing or wrong API key. And the key as a person
+ * The page and its native API under attack: a web page of another origin, a DNS-rebinding `Host`, a
+ * `text/plain` POST (a "simple" cross-site request), a missing or wrong API key. And the key as a person
  * meets it: asked once by the page, kept in the browser.
  */
 import { createServer, request as httpRequest, type Server } from "node:http";
@@ -104,6 +105,26 @@ describe("the native API refuses", () => {
       '{"agent":"RepoAgent"}',
     );
     expect(response.status).toBe(415);
+    expect(await conversationCount()).toBe(before);
+  });
+
+  it("a DNS-rebinding Host", async () => {
+    const before = await conversationCount();
+    const port = new URL(stack.server.url).port;
+    for (const path of ["/", "/api/conversations"]) {
+      const response = await raw("GET", path, {
+        host: `evil.example:${port}`,
+        authorization: `Bearer ${KEY}`,
+      });
+      expect(response.status).toBe(403);
+    }
+    const post = await raw(
+      "POST",
+      "/api/conversations",
+      { host: `evil.example:${port}`, authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      "{}",
+    );
+    expect(post.status).toBe(403);
     expect(await conversationCount()).toBe(before);
   });
 
