@@ -140,10 +140,10 @@ describe("starting a conversation", () => {
     const toggles = page.locator(".timeline button.toggle");
     const count = await toggles.count();
     expect(count).toBeGreaterThan(5);
-    expect(await page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(count);
+    await expect.poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(count);
     expect(await page.locator("[data-kind=write] .hljs-keyword").count()).toBeGreaterThan(0);
     await page.getByRole("button", { name: "Collapse all" }).click();
-    expect(await page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(0);
+    await expect.poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(0);
     await page.getByRole("button", { name: "Expand all" }).click();
     await screenshot(page, "expanded-desktop");
     expect(await seriousViolations(page)).toEqual([]);
@@ -457,10 +457,10 @@ describe("using it as people do", () => {
     await focusOn("Expand all");
     await page.keyboard.press("Enter");
     const toggles = await page.locator(".timeline button.toggle").count();
-    expect(await page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(toggles);
+    await expect.poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(toggles);
     await focusOn("Rename");
     await page.keyboard.press("Enter");
-    expect(await page.evaluate("document.activeElement?.id")).toBe("rename-input");
+    await expect.poll(() => page.evaluate("document.activeElement?.id")).toBe("rename-input");
     await page.keyboard.press("Escape");
     expect(await page.locator("dialog[open]").count()).toBe(0);
     await focusOn("+ New conversation");

@@ -3,7 +3,14 @@
  * with its observation, stray observation, control frame and turn end), the status line, and the files
  * the agent changed. Pure: no DOM, so it is unit-tested in Node.
  */
-import type { ActionEvent, ControlEvent, ObservationEvent, RobocodersEvent } from "../../src/core/events.js";
+import type {
+  ActionEvent,
+  ControlEvent,
+  ObservationEvent,
+  RobocodersEvent,
+  UnknownAction,
+  UnknownObservation,
+} from "../../src/core/events.js";
 import type { PromptEntry, TimelineEntry, TurnEndEntry } from "../../src/server/workspace/timeline.js";
 import { type FileVersion, WorkspaceTracker } from "../../src/workspace/index.js";
 
@@ -26,8 +33,9 @@ export interface PromptRow extends RowBase {
 /** An action, its observation once it came, and the file version it made (write/edit). */
 export interface ActionRow extends RowBase {
   kind: "action";
-  action: ActionEvent;
-  observation?: ObservationEvent;
+  /** The action; an unknown one (`kind: "unknown_action"`) gets a generic row. */
+  action: ActionEvent | UnknownAction;
+  observation?: ObservationEvent | UnknownObservation;
   /** When the next event arrived (the action is over), ms since the epoch. */
   endTime?: number;
   /** For `write`/`edit`: the version of the file it made (with its diff against the one before). */
@@ -37,7 +45,7 @@ export interface ActionRow extends RowBase {
 /** An observation that answers no action shown (errors, unknown kinds). */
 export interface ObservationRow extends RowBase {
   kind: "observation";
-  observation: ObservationEvent;
+  observation: ObservationEvent | UnknownObservation;
 }
 
 /** A control frame (`{"error": true, "message": ...}`). */
@@ -151,7 +159,7 @@ export class TimelineModel {
 
   private event(event: RobocodersEvent, seq: number, turn: number, time: number): void {
     const update = this.workspace.apply(event);
-    if (event.kind === "action") {
+    if (event.kind === "action" || event.kind === "unknown_action") {
       this.closeLastAction(time);
       const row: ActionRow = { kind: "action", key: seq, turn, time, version: 0, action: event };
       if (update?.type === "file") row.fileVersion = update.version;
@@ -161,8 +169,8 @@ export class TimelineModel {
       if (event.source !== "user") this.status.waiting = false;
       return;
     }
-    if (event.kind === "observation") {
-      if (STATE_ONLY.has(event.observation)) {
+    if (event.kind === "observation" || event.kind === "unknown_observation") {
+      if (event.kind === "observation" && STATE_ONLY.has(event.observation)) {
         this.status.agentState = String(event.extras.agent_state ?? "");
         return;
       }
@@ -180,7 +188,7 @@ export class TimelineModel {
   }
 
   /** The action row an observation answers: by `cause`, else the last action of the same kind. */
-  private answered(event: ObservationEvent): ActionRow | undefined {
+  private answered(event: ObservationEvent | UnknownObservation): ActionRow | undefined {
     // Errors stay rows of their own, so they are seen where they happen.
     if (event.observation === "error") return undefined;
     if (event.cause !== undefined) {

@@ -273,7 +273,7 @@ function GenericRow(props: { row: ActionRow; running: boolean }) {
 
 function ActionRowView(props: { row: ActionRow; running: boolean }) {
   const { row, running } = props;
-  if ("unknown" in row.action) return <GenericRow row={row} running={running} />;
+  if (row.action.kind === "unknown_action") return <GenericRow row={row} running={running} />;
   switch (row.action.action) {
     case "message":
       return <MessageRow row={row} />;
