@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
+import { registerUiCommand } from "./commands/ui.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
@@ -253,6 +254,18 @@ Examples:
   addKeysCommand(program, io);
 
   program
+    .command("mcp")
+    .description("serve the agents as MCP tools over stdio (for Claude Desktop, Cursor, VS Code…)")
+    .option(
+      "--max-continues <n>",
+      "automatic `continue` prompts for calls with auto_continue (default: 1)",
+      parseCount,
+    )
+    .action(async (opts, command: Command) =>
+      (await import("./commands/mcp.js")).runMcp(opts, globals(command), io),
+    );
+
+  program
     .command("demo")
     .description("run a whole conversation against the bundled emulator, offline")
     .option("-a, --agent <name>", "agent or alias", DEFAULT_AGENT)
@@ -263,6 +276,7 @@ Examples:
       await runDemo(opts, globals(command), io);
     });
 
+  registerUiCommand(program, io);
   return program;
 }
 

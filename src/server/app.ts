@@ -16,6 +16,7 @@ import { Hono } from "hono";
 import { Robocoders } from "../client/robocoders.js";
 import type { RobocodersClient } from "../client/types.js";
 import { createStderrLogger, leveledLogger } from "../core/logger.js";
+import type { McpHttpHandler } from "../mcp/http.js";
 import { type AffinityStore, MemoryAffinityStore } from "./affinity.js";
 import { apiKeyCheck, requireApiKey } from "./api-key.js";
 import { answerChat, type ChatReply, errorReply } from "./chat-completion.js";
@@ -33,6 +34,9 @@ import {
 } from "./options.js";
 import { incomingOf, outgoingOf, readBodyText, requireJsonBody } from "./request-body.js";
 import { sseResponse, writeSse } from "./sse.js";
+import { DEFAULT_PAGE_DIR, loadPage, pagePaths, pageRoutes } from "./workspace/page.js";
+import { workspaceApi } from "./workspace/routes.js";
+import { WorkspaceService } from "./workspace/service.js";
 
 export { IGNORED_HEADER, SESSION_HEADER } from "./chat-completion.js";
 export type { RequestInfo } from "./logging.js";
@@ -67,6 +71,9 @@ export class GatewayApp extends Hono<GatewayEnv> {
   /** Ends the grace of running drains. */
   private readonly graceEnders = new Set<() => void>();
   private draining = false;
+  private readonly closeSteps: Array<() => Promise<void>> = [];
+  /** The web workspace's conversations and turns; `undefined` when the workspace is off. */
+  workspace: WorkspaceService | undefined;
 
   /** @internal Use {@link createApp}. */
   constructor(
@@ -130,9 +137,15 @@ export class GatewayApp extends Hono<GatewayEnv> {
     for (const done of [...this.graceEnders]) done();
   }
 
-  /** Drains (no grace) and closes the client if the gateway created it. */
+  /** @internal Adds a step to {@link close}, run after the drain and before the client closes. */
+  onClose(step: () => Promise<void>): void {
+    this.closeSteps.push(step);
+  }
+
+  /** Drains (no grace), closes the MCP sessions and the workspace, and closes the client if the gateway created it. */
   async close(): Promise<void> {
     await this.drain(0);
+    for (const step of this.closeSteps) await step();
     if (this.ownsClient) await this.client.close();
   }
 }
@@ -142,7 +155,8 @@ export class GatewayApp extends Hono<GatewayEnv> {
  * - `GET /health` → `{"status": "ok"}`, 503 `{"status": "draining"}` while shutting down (no API key
  *   needed);
  * - `GET /v1/models`, `GET /v1/models/{id}`;
- * - `POST /v1/chat/completions` (streaming and not), with conversation affinity.
+ * - `POST /v1/chat/completions` (streaming and not), with conversation affinity;
+ * - `/mcp`: the agents as MCP tools over Streamable HTTP (unless `mcp: false`).
  *
  * Errors are OpenAI error objects; see docs/gateway.md for the error table.
  * @throws InvalidArgumentError for invalid options (a CORS origin `*` without API key, a bad host name…).
@@ -239,6 +253,30 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     });
     return RESPONSE_ALREADY_SENT;
   });
+
+  if (options.mcp !== false) {
+    // The MCP SDK loads on the first request to /mcp, so that a gateway never asked for it starts as fast.
+    let mcp: Promise<McpHttpHandler> | undefined;
+    const handler = () => {
+      mcp ??= import("../mcp/http.js").then((m) => m.createMcpHttpHandler({ client }));
+      return mcp;
+    };
+    app.all("/mcp", async (c) => (await handler()).handle(c.req.raw));
+    app.onClose(async () => {
+      if (mcp !== undefined) await (await mcp).close();
+    });
+  }
+
+  if (options.workspace !== false) {
+    const workspace = new WorkspaceService(client, options.workspace ?? {}, logger);
+    app.workspace = workspace;
+    app.onClose(() => workspace.close());
+    app.route("/api", workspaceApi(workspace, { keepAliveMs: deps.keepAliveMs }));
+    // The page loads without the API key (it asks for it); its API does not.
+    const page = loadPage(options.workspace?.pageDir ?? DEFAULT_PAGE_DIR);
+    for (const path of pagePaths(page)) app.publicPaths.add(path);
+    app.route("/", pageRoutes(page));
+  }
 
   app.all("/v1/chat/completions", () => methodNotAllowed("POST"));
   app.all("/v1/models", () => methodNotAllowed("GET"));

@@ -6,6 +6,7 @@ import type { Logger, LogLevel } from "../core/logger.js";
 import type { AffinityStore, ConversationCacheOptions } from "./affinity.js";
 import type { TextMode } from "./chat-completion.js";
 import type { ConcurrencyLimiter } from "./limiter.js";
+import type { WorkspaceOptions } from "./workspace/service.js";
 
 /** The environment variable read when {@link GatewayOptions.apiKey} is not given. */
 export const API_KEY_ENV = "ROBOCODERS_SERVER_API_KEY";
@@ -85,10 +86,20 @@ export interface GatewayOptions {
    * Default: 15 000.
    */
   keepAliveMs?: number;
+  /**
+   * The web workspace: the page at `/` and its native API under `/api` (conversations kept with their
+   * event timelines); `false` serves neither. Default: on, conversations in memory.
+   */
+  workspace?: WorkspaceOptions | false;
   /** Where request logs go. Default: a logger writing to stderr. */
   logger?: Logger;
   /** Minimum level logged; each request is logged at `info`. Default: `info`. */
   logLevel?: LogLevel;
+  /**
+   * Serve the agents as MCP tools over Streamable HTTP at `/mcp`, behind the same API key, `Host` and
+   * `Origin` rules (see docs/mcp.md); `false` turns it off. Default: true.
+   */
+  mcp?: boolean;
 }
 
 /** Options of `startServer`: those of `createApp`, plus where to listen and how to stop. */

@@ -117,8 +117,6 @@ it("soak: 300 chats with random faults lose, duplicate and reorder nothing, and 
     const plan = plans[i]!;
     const marker = `lib-${i}`;
     const sid = await sessionFor(i, marker);
-    // The gateway pins only sessions it created for the caller: this one is recorded as such.
-    if (sid !== undefined) await gateway.app.store.own(sid, JSON.stringify(["", null]));
     let delivered = "";
     let error: unknown;
     try {
@@ -133,6 +131,8 @@ it("soak: 300 chats with random faults lose, duplicate and reorder nothing, and 
     const plan = plans[LIBRARY_CHATS + i]!;
     const marker = `gw-${i}`;
     const sid = await sessionFor(i, marker);
+    // The gateway pins only sessions it created for the caller: this one is recorded as such.
+    if (sid !== undefined) await gateway.app.store.own(sid, JSON.stringify(["", null]));
     let delivered = "";
     let error: unknown;
     try {
