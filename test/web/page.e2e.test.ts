@@ -140,7 +140,9 @@ describe("starting a conversation", () => {
     const toggles = page.locator(".timeline button.toggle");
     const count = await toggles.count();
     expect(count).toBeGreaterThan(5);
-    await expect.poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(count);
+    await expect
+      .poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count())
+      .toBe(count);
     expect(await page.locator("[data-kind=write] .hljs-keyword").count()).toBeGreaterThan(0);
     await page.getByRole("button", { name: "Collapse all" }).click();
     await expect.poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(0);
@@ -457,7 +459,9 @@ describe("using it as people do", () => {
     await focusOn("Expand all");
     await page.keyboard.press("Enter");
     const toggles = await page.locator(".timeline button.toggle").count();
-    await expect.poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count()).toBe(toggles);
+    await expect
+      .poll(() => page.locator('.timeline button.toggle[aria-expanded="true"]').count())
+      .toBe(toggles);
     await focusOn("Rename");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.evaluate("document.activeElement?.id")).toBe("rename-input");
