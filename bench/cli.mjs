@@ -13,6 +13,10 @@ const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const RAW = fileURLToPath(new URL("./raw-request.mjs", import.meta.url));
 const PROMPT = "Write a Python function that adds two numbers";
 
+/**
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ */
 async function timed(args, env) {
   const r = await run(process.execPath, args, { env });
   if (r.code !== 0)
@@ -27,6 +31,7 @@ export async function benchCli({ runs = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "robocoders-bench-"));
   try {
     const token = await emulator.mintToken();
+    /** @type {NodeJS.ProcessEnv} */
     const env = {
       ...process.env,
       ROBOCODERS_BASE_URL: emulator.url,
@@ -42,6 +47,7 @@ export async function benchCli({ runs = 10 } = {}) {
       });
       return sid;
     };
+    /** @type {Record<"bare" | "version" | "raw" | "chat", number[]>} */
     const times = { bare: [], version: [], raw: [], chat: [] };
     let chatOut = "";
     let rawOut = "";
@@ -65,7 +71,12 @@ export async function benchCli({ runs = 10 } = {}) {
         `the CLI printed other text than the raw script:\n${chatOut.slice(0, 300)}\n---\n${rawOut.slice(0, 300)}`,
       );
     }
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    const m = {
+      bare: median(times.bare),
+      version: median(times.version),
+      raw: median(times.raw),
+      chat: median(times.chat),
+    };
     const versionRatio = m.version / m.bare;
     const chatRatio = m.chat / m.raw;
     return {

@@ -30,9 +30,13 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-const names = wanted.length > 0 ? wanted : Object.keys(sections);
+/** @typedef {keyof typeof sections} Section */
+/** @typedef {{ figure: string, value: string, target: string, met: boolean | null }} Row */
+const names = /** @type {Section[]} */ (wanted.length > 0 ? wanted : Object.keys(sections));
 
+/** @type {Record<string, unknown>} */
 const results = {};
+/** @type {Row[]} */
 const rows = [];
 let failed = false;
 const started = performance.now();
@@ -49,21 +53,23 @@ for (const name of names) {
     results[name] = { error: message };
     rows.push({
       figure: `${name}: did not run`,
-      value: message.split("\n")[0].slice(0, 100),
+      value: (message.split("\n")[0] ?? "").slice(0, 100),
       target: "",
       met: false,
     });
   }
 }
 
-const mark = (met) => (met === null ? "-" : met ? "met" : "MISSED");
+const mark = (/** @type {boolean | null} */ met) => (met === null ? "-" : met ? "met" : "MISSED");
 const table = [
   ["figure", "value", "target", "result"],
   ...rows.map((r) => [r.figure, r.value, r.target, mark(r.met)]),
 ];
-const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-const line = (row) => `| ${row.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-console.log(line(table[0]));
+const header = /** @type {string[]} */ (table[0]);
+const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]?.length ?? 0)));
+const line = (/** @type {string[]} */ row) =>
+  `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+console.log(line(header));
 console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 for (const row of table.slice(1)) console.log(line(row));
 const seconds = Math.round((performance.now() - started) / 1000);

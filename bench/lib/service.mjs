@@ -5,7 +5,13 @@ import { fileURLToPath } from "node:url";
 
 const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
 
-/** Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens. */
+/**
+ * Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens.
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {string[]} [nodeArgs]
+ * @returns {Promise<{ url: string, cpuMs(): Promise<number>, close(): Promise<void> }>}
+ */
 export async function startService(args, env = process.env, nodeArgs = []) {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there.
   const prof =
@@ -42,11 +48,13 @@ export async function startService(args, env = process.env, nodeArgs = []) {
       return (await next()).cpuMs;
     },
     close() {
-      return new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.stdin.end("exit\n");
-        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-      });
+      return new Promise(
+        /** @param {(value: void) => void} resolve */ (resolve) => {
+          child.once("exit", () => resolve());
+          child.stdin.end("exit\n");
+          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+        },
+      );
     },
   };
 }
