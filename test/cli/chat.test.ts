@@ -266,6 +266,9 @@ describe("chat errors and exit codes", () => {
       env,
     });
     expect(result.code).toBe(5);
+    // The emulator records the outcome once its side of the response is over, which can be after the CLI
+    // has seen the cut and exited.
+    await until(() => fx.emulator.chats.at(-1)?.outcome !== "streaming");
     const record = fx.emulator.chats.at(-1);
     expect(record?.outcome).toBe("cut-mid-line");
     const whole = (record?.lines ?? [])

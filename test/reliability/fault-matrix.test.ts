@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheFileName } from "../../src/client/options.js";
 import { Robocoders } from "../../src/client/robocoders.js";
@@ -133,10 +134,15 @@ beforeAll(async () => {
   token = await emulator.mintToken();
 });
 
+// One connection per setup request: a kept-alive socket can be closed by the emulator just as it is reused
+// (ECONNRESET on a loaded machine), and a POST is not retried.
+const setupDispatcher = new Agent({ pipelining: 0 });
+
 /** A fresh session whose first turn (the agent's question) was played, without faults. */
 async function answeredSession(marker: string): Promise<string> {
   const sid = emulator.createSession();
   const res = await fetch(`${emulator.url}/chat`, {
+    dispatcher: setupDispatcher,
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify({
@@ -151,6 +157,7 @@ async function answeredSession(marker: string): Promise<string> {
 }
 
 afterAll(async () => {
+  await setupDispatcher.close();
   await gateway?.close(0);
   await emulator?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
