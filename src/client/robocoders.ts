@@ -15,6 +15,7 @@ import { type RawEvent, rawEndsTurn, referenceWaitsForResponse } from "../core/e
 import { isJwtExpired, jwtExpiry, looksLikeJwt } from "../core/jwt.js";
 import { createStderrLogger, type Logger, leveledLogger } from "../core/logger.js";
 import { decodeEventStream } from "../core/ndjson.js";
+import { isRecord } from "../internal/values.js";
 import { resolveAgent } from "./agents.js";
 import { CredentialCache } from "./cache.js";
 import { CallContext } from "./call-context.js";
@@ -71,9 +72,6 @@ interface ChatRun extends CallState {
 /** Which `/chat` request of a call is being opened. */
 type Turn = "first" | "continue";
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const is401 = (error: unknown): error is AuthenticationError =>
   error instanceof AuthenticationError && error.status === 401;

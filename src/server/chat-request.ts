@@ -13,6 +13,8 @@
  *
  * A field set to `null` counts as absent.
  */
+
+import { isRecord } from "../internal/values.js";
 import type { Message } from "../provider/messages.js";
 import { invalidRequest } from "./openai-error.js";
 
@@ -79,10 +81,6 @@ export function ignoredFields(body: Record<string, unknown>): string[] {
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The field's value, with `null` read as absent. */
 function field(body: Json, name: string): unknown {
   const value = body[name];
@@ -97,7 +95,7 @@ function contentText(content: unknown, param: string): string {
   let text = "";
   content.forEach((part: unknown, index) => {
     const partParam = `${param}[${index}]`;
-    if (!isObject(part)) throw invalidRequest(`${partParam} must be an object`, partParam, "invalid_type");
+    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object`, partParam, "invalid_type");
     if (part.type !== "text") {
       throw invalidRequest(
         `${partParam}: only text content parts are supported, got type ${JSON.stringify(part.type)}`,
@@ -115,7 +113,7 @@ function contentText(content: unknown, param: string): string {
 
 function parseMessage(value: unknown, index: number): ChatMessage {
   const param = `messages[${index}]`;
-  if (!isObject(value)) throw invalidRequest(`${param} must be an object`, param, "invalid_type");
+  if (!isRecord(value)) throw invalidRequest(`${param} must be an object`, param, "invalid_type");
   const role = value.role;
   if (typeof role !== "string")
     throw invalidRequest(`${param}.role must be a string`, `${param}.role`, "invalid_type");
@@ -150,7 +148,7 @@ function unsupported(name: string, why: string): never {
  * @throws GatewayError (400) naming the offending field.
  */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (!isObject(body)) throw invalidRequest("The request body must be a JSON object", null, "invalid_body");
+  if (!isRecord(body)) throw invalidRequest("The request body must be a JSON object", null, "invalid_body");
 
   const model = field(body, "model");
   if (model === undefined) throw invalidRequest("model is required", "model", "missing_required_parameter");
@@ -176,7 +174,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const streamOptions = field(body, "stream_options");
   let includeUsage = false;
   if (streamOptions !== undefined) {
-    if (!isObject(streamOptions)) {
+    if (!isRecord(streamOptions)) {
       throw invalidRequest("stream_options must be an object", "stream_options", "invalid_type");
     }
     const flag = field(streamOptions, "include_usage");
@@ -214,7 +212,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     }
   }
   const responseFormat = field(body, "response_format");
-  if (responseFormat !== undefined && !(isObject(responseFormat) && responseFormat.type === "text")) {
+  if (responseFormat !== undefined && !(isRecord(responseFormat) && responseFormat.type === "text")) {
     unsupported("response_format", "only text answers can be produced");
   }
   if (field(body, "logprobs") === true) unsupported("logprobs", "the agents report no token probabilities");
