@@ -9,7 +9,7 @@
 import { isRecord } from "../internal/values.js";
 import { InvalidArgumentError, RobocodersError, StreamError } from "./errors.js";
 import type { RawEvent } from "./events.js";
-import { parsePythonJson } from "./pyjson.js";
+import { parsePythonJson } from "./python-json.js";
 
 /** Default for {@link DecodeOptions.maxLineBytes}: 64 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;

@@ -8,6 +8,8 @@
  * // ...
  * await emulator.close();
  */
+
+export { type PyDumpsOptions, PyFloat, type PyValue, pyDumps, pyIsoTimestamp } from "../core/python-json.js";
 export { describeEmulator } from "./describe.js";
 export {
   extractDirectives,
@@ -17,6 +19,5 @@ export {
   parseFaultSpec,
   VERBOSE_HEADER,
 } from "./faults.js";
-export { type PyDumpsOptions, PyFloat, type PyValue, pyDumps, pyIsoTimestamp } from "./py-json.js";
 export { startEmulator } from "./server.js";
 export * from "./types.js";

@@ -7,7 +7,7 @@
  * Steps are abstract: the stream layer numbers them, stamps them and drops the verbose-only ones in
  * compact mode (which leaves gaps in the ids, as the real service does).
  */
-import type { PyValue } from "./py-json.js";
+import type { PyValue } from "../core/python-json.js";
 import type { AgentName } from "./types.js";
 
 /** An action step. `message` is the display string. */

@@ -4,7 +4,7 @@
  * Everything here is pure; the server only writes what these functions plan.
  */
 import { referenceText } from "../core/events.js";
-import { type PyValue, pyDumps, pyIsoTimestamp } from "./py-json.js";
+import { type PyValue, pyDumps, pyIsoTimestamp } from "../core/python-json.js";
 import { browseObservation, type Step } from "./scripts.js";
 import type { Chunking, Faults, SentLine } from "./types.js";
 
