@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MissingRequirementsError, ModelNotSupportedError } from "../core/errors.js";
+import type { Messages } from "../core/messages.js";
 import { AsyncGeneratorModelProvider, AsyncGeneratorProvider, resolveModel } from "./base.js";
-import type { Messages } from "./messages.js";
 
 const catalog = {
   defaultModel: "alpha",

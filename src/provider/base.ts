@@ -4,7 +4,7 @@
  * `ProviderModelMixin` model resolution (default model, aliases, validation).
  */
 import { MissingRequirementsError, ModelNotSupportedError } from "../core/errors.js";
-import type { Messages } from "./messages.js";
+import type { Messages } from "../core/messages.js";
 
 /** Per-call options every provider understands. */
 export interface ProviderCallOptions {

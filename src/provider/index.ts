@@ -1,4 +1,11 @@
 export {
+  contentToString,
+  formatPrompt,
+  type Message,
+  type Messages,
+  type TextPart,
+} from "../core/messages.js";
+export {
   AsyncGeneratorModelProvider,
   AsyncGeneratorProvider,
   type AsyncGeneratorProviderClass,
@@ -8,6 +15,4 @@ export {
   type ProviderModelMixin,
   resolveModel,
 } from "./base.js";
-export { formatPrompt } from "./format-prompt.js";
-export { contentToString, type Message, type Messages, type TextPart } from "./messages.js";
 export { RobocodersAPI, type RobocodersAPIOptions } from "./robocoders-api.js";

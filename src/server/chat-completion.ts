@@ -14,7 +14,7 @@
 import type { ChatStream, RobocodersClient } from "../client/types.js";
 import { NotFoundError } from "../core/errors.js";
 import { type RobocodersEvent, referenceText } from "../core/events.js";
-import { formatPrompt } from "../provider/format-prompt.js";
+import { formatPrompt } from "../core/messages.js";
 import { type AffinityStore, AnswerKey, conversationKey } from "./affinity.js";
 import { type ChatRequest, parseChatRequest } from "./chat-request.js";
 import {

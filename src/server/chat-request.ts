@@ -14,8 +14,8 @@
  * A field set to `null` counts as absent.
  */
 
+import type { Message } from "../core/messages.js";
 import { isRecord } from "../internal/values.js";
-import type { Message } from "../provider/messages.js";
 import { invalidRequest } from "./openai-error.js";
 
 /** The roles a message may have. `developer` is read as `system`. */

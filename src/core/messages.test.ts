@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatPrompt } from "./format-prompt.js";
+import { formatPrompt } from "./messages.js";
 
 describe("formatPrompt", () => {
   it("sends a single message unchanged", () => {
