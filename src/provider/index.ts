@@ -5,14 +5,13 @@ export {
   type Messages,
   type TextPart,
 } from "../core/messages.js";
+export { type ModelCatalog, resolveModel } from "../core/models.js";
 export {
   AsyncGeneratorModelProvider,
   AsyncGeneratorProvider,
   type AsyncGeneratorProviderClass,
   BaseProvider,
-  type ModelCatalog,
   type ProviderCallOptions,
   type ProviderModelMixin,
-  resolveModel,
 } from "./base.js";
 export { RobocodersAPI, type RobocodersAPIOptions } from "./robocoders-api.js";

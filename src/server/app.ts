@@ -23,7 +23,7 @@ import { answerChat, type ChatReply, errorReply } from "./chat-completion.js";
 import { requestGuard } from "./host-origin.js";
 import { type ConcurrencyLimiter, MemoryConcurrencyLimiter } from "./limiter.js";
 import { type GatewayEnv, logRequest, requestLog, safeValue } from "./logging.js";
-import { modelList, modelObject, resolveModel } from "./models.js";
+import { modelList, modelObject, requestedAgent } from "./models.js";
 import { GatewayError, toGatewayError } from "./openai-error.js";
 import {
   API_KEY_ENV,
@@ -212,7 +212,7 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   app.get("/v1/models", (c) => c.json(modelList()));
   app.get("/v1/models/:id{.+}", (c) => {
     try {
-      return c.json(modelObject(resolveModel(c.req.param("id"))));
+      return c.json(modelObject(requestedAgent(c.req.param("id"))));
     } catch (error) {
       return errorResponse(toGatewayError(error));
     }

@@ -30,7 +30,7 @@ import {
 } from "./completion.js";
 import type { ConcurrencyLimiter, SlotRelease } from "./limiter.js";
 import { type GatewayLogger, type RequestInfo, safeValue } from "./logging.js";
-import { resolveModel } from "./models.js";
+import { requestedAgent } from "./models.js";
 import { GatewayError, invalidRequest, toGatewayError } from "./openai-error.js";
 import { SSE_HEADERS, type SseStream } from "./sse.js";
 
@@ -198,7 +198,7 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
   info.stream = request.stream;
   info.model = request.model;
   info.user = request.user;
-  const agent = resolveModel(request.model);
+  const agent = requestedAgent(request.model);
   info.model = agent;
   // Two callers never share a conversation: the key in use and the end user scope every point.
   const caller = JSON.stringify([call.caller, request.user ?? null]);
