@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { cacheFileName } from "../../src/client/options.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { RobocodersAPI } from "../../src/provider/index.js";
+import { sentText } from "../support.js";
 import { cliFixture, runCli, startCli, until } from "./helpers.js";
 
 const fx = cliFixture();
@@ -55,7 +56,7 @@ describe("chat output when stdout is not a terminal", () => {
     const records = chatsOf(sessionFile.sid);
     expect(records.map((r) => r.cleanPrompt)).toEqual([prompt, "continue"]);
     expect(records.map((r) => r.agent)).toEqual([agent, agent]);
-    expect(result.stdout).toBe(records.flatMap((r) => r.texts).join(""));
+    expect(result.stdout).toBe(sentText(records));
   });
 
   it("reads the prompt from piped stdin", async () => {

@@ -21,7 +21,8 @@ import { RobocodersError } from "../../src/core/errors.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { ChatOutcome, Emulator } from "../../src/emulator/types.js";
 import { type RunningServer, SESSION_HEADER, startServer } from "../../src/server/index.js";
-import { CLI, recordedText, recordsOf, runNode } from "./helpers.js";
+import { sentText } from "../support.js";
+import { CLI, recordsOf, runNode } from "./helpers.js";
 
 /** What a row expects: recovery, or an error of this library code, CLI exit code and gateway status. */
 type Expected =
@@ -171,7 +172,7 @@ function promptFor(row: Row, marker: string): string {
 /** Checks the delivered text against the emulator's record, and the outcome against the row. */
 function check(row: Row, marker: string, delivered: string, failed: boolean): void {
   const records = recordsOf(emulator.chats, `<${marker}>`);
-  expect(delivered).toBe(recordedText(records));
+  expect(delivered).toBe(sentText(records));
   if ("ok" in row.expected) {
     expect(failed).toBe(false);
     expect(delivered.length).toBeGreaterThan(0);

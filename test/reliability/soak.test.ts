@@ -14,7 +14,8 @@ import { startEmulator } from "../../src/emulator/index.js";
 import { mulberry32 } from "../../src/emulator/stream.js";
 import type { Emulator } from "../../src/emulator/types.js";
 import { SESSION_HEADER, startServer } from "../../src/server/index.js";
-import { activeResources, recordedText, recordsOf } from "./helpers.js";
+import { sentText } from "../support.js";
+import { activeResources, recordsOf } from "./helpers.js";
 
 const LIBRARY_CHATS = 200;
 const GATEWAY_CHATS = 100;
@@ -159,7 +160,7 @@ it("soak: 300 chats with random faults lose, duplicate and reorder nothing, and 
 
   const problems: string[] = [];
   for (const o of [...outcomes, ...gatewayOutcomes]) {
-    const expected = recordedText(recordsOf(emulator.chats, `<${o.marker}>`));
+    const expected = sentText(recordsOf(emulator.chats, `<${o.marker}>`));
     if (o.delivered !== expected) {
       problems.push(
         `${o.marker} [${o.plan.spec}]: delivered ${o.delivered.length} chars, sent ${expected.length}`,
