@@ -1,6 +1,6 @@
 /**
- * Checks on unknown values (parsed JSON, options) shared by every part of the package.
- * @internal
+ * Checks on unknown values (parsed JSON, options) shared by every part of the package. Internal: no entry
+ * point exports them.
  */
 
 /**
