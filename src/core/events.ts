@@ -335,7 +335,7 @@ export function rawEndsTurn(raw: RawEvent): boolean {
   const { action } = raw;
   if (typeof action === "string") return action === "finish" || action === "reject";
   if (raw.observation === "agent_state_changed") {
-    return isObject(raw.extras) && TURN_ENDING_STATES.has(String(raw.extras.agent_state));
+    return isRecord(raw.extras) && TURN_ENDING_STATES.has(String(raw.extras.agent_state));
   }
   if (typeof raw.observation === "string") return false;
   return raw.error === true;
