@@ -72,7 +72,6 @@ interface ChatRun extends CallState {
 /** Which `/chat` request of a call is being opened. */
 type Turn = "first" | "continue";
 
-
 const is401 = (error: unknown): error is AuthenticationError =>
   error instanceof AuthenticationError && error.status === 401;
 
