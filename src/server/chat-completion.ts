@@ -143,7 +143,7 @@ interface Plan {
   claimed: string | undefined;
 }
 
-/** Answers a chat completion; never rejects (failures before the answer began become error replies). */
+/** @internal Answers a chat completion; never rejects (failures before the answer began become error replies). */
 export async function answerChat(deps: ChatDeps, call: ChatCall): Promise<ChatReply> {
   let slot: SlotRelease | undefined;
   let released = false;

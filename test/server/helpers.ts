@@ -70,13 +70,7 @@ export function emulatorText(
   if (mode === "reference") return sentText(records);
   let out = "";
   for (const text of records.flatMap((record) => record.texts).filter((text) => text !== "")) {
-    if (out !== "") out += out.endsWith("
-
-") ? "" : out.endsWith("
-") ? "
-" : "
-
-";
+    if (out !== "") out += out.endsWith("\n\n") ? "" : out.endsWith("\n") ? "\n" : "\n\n";
     out += text;
   }
   return out;
