@@ -18,9 +18,15 @@ import { startService } from "./lib/service.mjs";
 import { percentile, round } from "./lib/stats.mjs";
 
 const LATENCY_MS = 4000;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens one stream; resolves `{ttfc, close}` once the first text chunk arrived (or rejects). */
+/**
+ * Opens one stream; resolves `{ttfc, close}` once the first text chunk arrived (or rejects).
+ * @param {string} base
+ * @param {Agent} agent
+ * @param {string} content
+ * @returns {Promise<{ ttfc: number, close(): void }>}
+ */
 function openStream(base, agent, content) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -61,7 +67,11 @@ function openStream(base, agent, content) {
   });
 }
 
-/** /health latency p99 over `count` sequential requests. */
+/**
+ * /health latency p99 over `count` sequential requests.
+ * @param {string} base
+ * @param {Agent} agent
+ */
 async function healthP99(base, agent, count = 100) {
   const times = [];
   for (let i = 0; i < count; i++) {
@@ -80,6 +90,12 @@ async function healthP99(base, agent, count = 100) {
   return percentile(times, 99);
 }
 
+/**
+ * @param {string} kind
+ * @param {string} emulatorUrl
+ * @param {number} n
+ * @param {string} dir
+ */
 async function measure(kind, emulatorUrl, n, dir) {
   const service = await startService([kind, emulatorUrl, join(dir, `${kind}-${n}`)], process.env, [
     "--expose-gc",
@@ -126,6 +142,11 @@ async function measure(kind, emulatorUrl, n, dir) {
   }
 }
 
+/**
+ * @param {string} kind
+ * @param {string} emulatorUrl
+ * @param {string} dir
+ */
 async function newConversations(kind, emulatorUrl, dir) {
   const service = await startService([kind, emulatorUrl, join(dir, `${kind}-new`)]);
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
@@ -151,7 +172,9 @@ export async function benchGatewayScale({ sizes = [1000, 5000] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "robocoders-bench-scale-"));
   const sparse = await startService(["emulator", "", "", String(LATENCY_MS)]);
   const quick = await startService(["emulator"]);
+  /** @type {Record<string, any>} */
   const details = {};
+  /** @type {any[]} */
   const rows = [];
   try {
     for (const n of sizes) {

@@ -9,6 +9,7 @@ import { median, round } from "./lib/stats.mjs";
 
 const ASSETS = fileURLToPath(new URL("../dist/web/assets/", import.meta.url));
 
+/** @param {string} extension */
 function shipped(extension) {
   let raw = 0;
   let gzip = 0;
@@ -50,6 +51,7 @@ export async function benchWeb({ runs = 5 } = {}) {
   try {
     // A finished conversation of 5,000 events, put straight into the store.
     const service = gateway.app.workspace;
+    if (!service) throw new Error("the gateway has no workspace");
     const long = await service.create({ title: "Long task" });
     const time = new Date().toISOString();
     await service.store.append(long.id, {

@@ -61,8 +61,9 @@ if (kind === "emulator") {
       res.destroy();
     }
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const address = server.address();
+  url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

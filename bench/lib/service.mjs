@@ -10,7 +10,7 @@ const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
  * @param {string[]} args
  * @param {NodeJS.ProcessEnv} [env]
  * @param {string[]} [nodeArgs]
- * @returns {Promise<{ url: string, cpuMs(): Promise<number>, close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, cpuMs(): Promise<number>, rss(): Promise<number>, eventLoopDelay(): Promise<any>, close(): Promise<void> }>}
  */
 export async function startService(args, env = process.env, nodeArgs = []) {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there.

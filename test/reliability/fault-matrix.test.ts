@@ -313,7 +313,7 @@ describe("fault matrix: gateway (openai client)", () => {
         // The gateway ends an answer at an upstream error frame: the text before it, then an in-stream error.
         expect(began).toBe(true);
         expect(error).toBeInstanceOf(OpenAI.APIError);
-        expect(recordedText(recordsOf(emulator.chats, `<${marker}>`)).startsWith(delivered)).toBe(true);
+        expect(sentText(recordsOf(emulator.chats, `<${marker}>`)).startsWith(delivered)).toBe(true);
         return;
       }
       check(row, marker, delivered, error !== undefined);
