@@ -9,7 +9,7 @@ import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
-import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
+import { ExitCode, errorLine, exitCodeFor, UsageError } from "./exit-codes.js";
 import { packageVersion } from "./version.js";
 
 function parsePositiveNumber(value: string): number {
@@ -154,12 +154,112 @@ Examples:
       await runSessionShow(opts, globals(command), io);
     });
 
+  session
+    .command("list")
+    .description("list the sessions this machine used (* marks the one `chat -c` continues)")
+    .option("--json", "print a JSON array")
+    .option("--names", "print only names and ids, one per line (for shell completion)")
+    .action(async (opts, command: Command) => {
+      const { runSessionList } = await import("./commands/sessions.js");
+      await runSessionList(opts, globals(command), io);
+    });
+  session
+    .command("use")
+    .description("make a session the cached one, which `chat -c` continues")
+    .argument("<session>", "session name or id (or the start of an id)")
+    .action(async (ref: string, _opts, command: Command) => {
+      const { runSessionUse } = await import("./commands/sessions.js");
+      await runSessionUse(ref, globals(command), io);
+    });
+  session
+    .command("name")
+    .description("give a session a name to use with --session, -c and `session use`")
+    .argument("<session>", "session name or id (or the start of an id)")
+    .argument("<name>", "the new name: letters, digits, '.', '_' or '-'")
+    .action(async (ref: string, name: string, _opts, command: Command) => {
+      const { runSessionName } = await import("./commands/sessions.js");
+      await runSessionName(ref, name, globals(command), io);
+    });
+  session
+    .command("forget")
+    .description("remove a session from the list (and from the cache when it is the cached one)")
+    .argument("<session>", "session name or id (or the start of an id)")
+    .action(async (ref: string, _opts, command: Command) => {
+      const { runSessionForget } = await import("./commands/sessions.js");
+      await runSessionForget(ref, globals(command), io);
+    });
+
+  const config = program
+    .command("config")
+    .description("show or change the settings file (precedence: flag > environment > file > default)");
+  config
+    .command("path")
+    .description("print the settings file's path")
+    .action(async () => {
+      const { runConfigPath } = await import("./commands/config.js");
+      runConfigPath(io);
+    });
+  config
+    .command("list")
+    .description("print every setting, its value and where it comes from")
+    .option("--json", "print a JSON array")
+    .action(async (opts, command: Command) => {
+      const { runConfigList } = await import("./commands/config.js");
+      runConfigList(opts, globals(command), io);
+    });
+  config
+    .command("get")
+    .description("print the value of a setting in effect")
+    .argument("<key>", "agent, base-url, auto-continue or color")
+    .action(async (key: string, _opts, command: Command) => {
+      const { runConfigGet } = await import("./commands/config.js");
+      runConfigGet(key, globals(command), io);
+    });
+  config
+    .command("set")
+    .description("store a setting in the settings file")
+    .argument("<key>", "agent, base-url, auto-continue or color")
+    .argument("<value>", "the value")
+    .action(async (key: string, value: string) => {
+      const { runConfigSet } = await import("./commands/config.js");
+      await runConfigSet(key, value, io);
+    });
+  config
+    .command("unset")
+    .description("remove a setting from the settings file")
+    .argument("<key>", "agent, base-url, auto-continue or color")
+    .action(async (key: string) => {
+      const { runConfigUnset } = await import("./commands/config.js");
+      await runConfigUnset(key, io);
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script (bash, zsh or fish)")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      `
+Install:
+  bash  echo 'source <(robocoders completion bash)' >> ~/.bashrc
+  zsh   echo 'source <(robocoders completion zsh)' >> ~/.zshrc
+  fish  robocoders completion fish > ~/.config/fish/completions/robocoders.fish`,
+    )
+    .action(async (shell: string) => {
+      const { completionScript, SHELLS } = await import("./completion.js");
+      if (!(SHELLS as readonly string[]).includes(shell)) {
+        throw new UsageError(`Unknown shell "${shell}": choose bash, zsh or fish`);
+      }
+      io.stdout.write(completionScript(shell as (typeof SHELLS)[number], program));
+    });
+
   program
     .command("get-code")
     .description("add a GitHub user as collaborator on the session's code repository and print its URL")
     .argument("<github-username>", "the GitHub user to invite")
     .option("--session <sid>", "the session (default: the cached one)")
     .option("--json", "print the JSON result")
+    .option("--open", "also open the repository in the browser (the URL is printed either way)")
     .action(async (username: string, opts, command: Command) => {
       const { runGetCode } = await import("./commands/account.js");
       await runGetCode(username, opts, globals(command), io);
