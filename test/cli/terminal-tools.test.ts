@@ -7,6 +7,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cacheFileName } from "../../src/client/options.js";
 import { runRecordingModules } from "../support.js";
 import { CLI, cliEnv, cliFixture, runCli, tempDir } from "./helpers.js";
 
@@ -140,7 +141,7 @@ describe("session registry commands", () => {
     expect(await runCli(["session", "name", "1111", "todo"], { env })).toMatchObject({ code: 0 });
     const use = await runCli(["session", "use", "todo"], { env });
     expect(use).toMatchObject({ code: 0, stdout: "11111111-aaaa-4aaa-8aaa-000000000001\n" });
-    expect(JSON.parse(readFileSync(join(cacheDir, "robocoders.json"), "utf8")).sid).toBe(
+    expect(JSON.parse(readFileSync(join(cacheDir, cacheFileName("http://127.0.0.1:1")), "utf8")).sid).toBe(
       "11111111-aaaa-4aaa-8aaa-000000000001",
     );
     const json = JSON.parse((await runCli(["session", "list", "--json"], { env })).stdout) as Array<
@@ -156,7 +157,7 @@ describe("session registry commands", () => {
 
     expect(await runCli(["session", "forget", "todo"], { env })).toMatchObject({ code: 0 });
     // The cache held only that session: it is gone with it.
-    expect(existsSync(join(cacheDir, "robocoders.json"))).toBe(false);
+    expect(existsSync(join(cacheDir, cacheFileName("http://127.0.0.1:1")))).toBe(false);
     expect(statSync(join(cacheDir, "sessions.json")).mode & 0o777).toBe(0o600);
     expect((await runCli(["session", "list", "--names"], { env })).stdout).toBe(
       "parser\n22222222-bbbb-4bbb-8bbb-000000000002\n",

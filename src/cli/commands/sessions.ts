@@ -3,7 +3,7 @@
  * `session use` makes a session the cached one, which `chat -c` continues.
  */
 import { CredentialCache } from "../../client/cache.js";
-import { defaultCacheDir } from "../../client/options.js";
+import { defaultCacheDir, resolveBaseURL } from "../../client/options.js";
 import { createStderrLogger } from "../../core/logger.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { paletteFor } from "../context.js";
@@ -17,13 +17,23 @@ export function registryFor(io: CliIO): SessionRegistry {
   return new SessionRegistry(defaultCacheDir(io.env));
 }
 
-function credentialCache(io: CliIO): CredentialCache {
-  return new CredentialCache(defaultCacheDir(io.env), createStderrLogger(io.stderr));
+/** The credential cache of a base URL (each base URL has its own file). */
+function credentialCache(io: CliIO, baseUrl: string): CredentialCache {
+  return new CredentialCache(
+    defaultCacheDir(io.env),
+    resolveBaseURL(baseUrl, io.env),
+    createStderrLogger(io.stderr),
+  );
 }
 
-/** The session id cached in `robocoders.json` (the one `chat -c` continues), if any. */
-async function cachedSid(io: CliIO): Promise<string | undefined> {
-  const { sid } = await credentialCache(io).read();
+/** The session id cached for a base URL (the one `chat -c` continues there), if any. */
+async function cachedSidOf(io: CliIO, baseUrl: string): Promise<string | undefined> {
+  let sid: unknown;
+  try {
+    sid = (await credentialCache(io, baseUrl).read()).sid;
+  } catch {
+    return undefined;
+  }
   return typeof sid === "string" && sid !== "" ? sid : undefined;
 }
 
@@ -46,11 +56,11 @@ function when(iso: string): string {
 /** The lines of `session list` (pure): a header, then one line per session, `*` marking the cached one. */
 export function sessionListLines(
   sessions: SessionEntry[],
-  current: string | undefined,
+  current: ReadonlySet<string>,
   width = 120,
 ): string[] {
   const rows = sessions.map((s) => [
-    s.sid === current ? "*" : " ",
+    current.has(s.sid) ? "*" : " ",
     sanitizeTerminal(s.name ?? "-"),
     s.sid,
     sanitizeTerminal(s.agent),
@@ -87,9 +97,14 @@ export async function runSessionList(
     if (words.length > 0) io.stdout.write(`${words.join("\n")}\n`);
     return;
   }
-  const current = await cachedSid(io);
+  // A session is current when it is the cached session of its own base URL.
+  const cached = new Set<string>();
+  for (const url of new Set(sessions.map((s) => s.baseUrl))) {
+    const sid = await cachedSidOf(io, url);
+    if (sid !== undefined) cached.add(sid);
+  }
   if (opts.json === true) {
-    const list = sessions.map((s) => ({ ...s, name: s.name ?? null, current: s.sid === current }));
+    const list = sessions.map((s) => ({ ...s, name: s.name ?? null, current: cached.has(s.sid) }));
     io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     return;
   }
@@ -99,7 +114,7 @@ export async function runSessionList(
   }
   const c = paletteFor(io.stdout, io.env, globals.color);
   const width = io.stdout.isTTY === true && (io.stdout.columns ?? 0) > 0 ? (io.stdout.columns ?? 120) : 1000;
-  const [head, ...rows] = sessionListLines(sessions, current, width);
+  const [head, ...rows] = sessionListLines(sessions, cached, width);
   io.stdout.write(
     `${c.dim(head ?? "")}\n${rows.map((r) => (r.startsWith("*") ? c.bold(r) : r)).join("\n")}\n`,
   );
@@ -108,7 +123,8 @@ export async function runSessionList(
 /** Runs `session use <sid|name>`: makes it the cached session, continued by `chat -c`. */
 export async function runSessionUse(ref: string, _globals: GlobalOptions, io: CliIO): Promise<void> {
   const entry = await mustFind(io, ref);
-  const cache = credentialCache(io);
+  // The session lives on its base URL: it becomes the cached session of that URL's cache file.
+  const cache = credentialCache(io, entry.baseUrl);
   await cache.withLock(async () => {
     const data = await cache.read();
     await cache.write({ ...data, sid: entry.sid });
@@ -139,7 +155,7 @@ export async function runSessionForget(ref: string, _globals: GlobalOptions, io:
   if (entry === undefined) {
     throw new UsageError(`No session "${ref}" on this machine (see \`robocoders session list\`)`);
   }
-  const cache = credentialCache(io);
+  const cache = credentialCache(io, entry.baseUrl);
   await cache.withLock(async () => {
     const data = await cache.read();
     if (data.sid !== entry.sid) return;
