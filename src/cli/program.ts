@@ -156,7 +156,9 @@ Examples:
 
   session
     .command("list")
-    .description("list the sessions this machine used (* marks the one `chat -c` continues)")
+    .description(
+      "list the sessions this machine used (* marks the cached one, which the next chat continues)",
+    )
     .option("--json", "print a JSON array")
     .option("--names", "print only names and ids, one per line (for shell completion)")
     .action(async (opts, command: Command) => {
@@ -165,7 +167,7 @@ Examples:
     });
   session
     .command("use")
-    .description("make a session the cached one, which `chat -c` continues")
+    .description("make a session the cached one, which the next chat continues")
     .argument("<session>", "session name or id (or the start of an id)")
     .action(async (ref: string, _opts, command: Command) => {
       const { runSessionUse } = await import("./commands/sessions.js");
@@ -173,7 +175,7 @@ Examples:
     });
   session
     .command("name")
-    .description("give a session a name to use with --session, -c and `session use`")
+    .description("give a session a name to use with `session use` and `session forget`")
     .argument("<session>", "session name or id (or the start of an id)")
     .argument("<name>", "the new name: letters, digits, '.', '_' or '-'")
     .action(async (ref: string, name: string, _opts, command: Command) => {

@@ -1,6 +1,6 @@
 /**
  * The sessions this machine used, for `robocoders session list|use|name|forget` and for naming a session
- * in `chat --session` and `chat -c`: `<cacheDir>/sessions.json`, owner-only (file 0600, folder 0700),
+ * in `session use` and `session forget`: `<cacheDir>/sessions.json`, owner-only (file 0600, folder 0700),
  * replaced atomically under a cross-process lock. A corrupt file counts as empty and is replaced on the
  * next change; nothing in it is ever fatal.
  */

@@ -1,6 +1,6 @@
 /**
  * `robocoders session list|use|name|forget`: the sessions this machine used (see `../sessions.ts`).
- * `session use` makes a session the cached one, which `chat -c` continues.
+ * `session use` makes a session the cached one, which the next chat continues.
  */
 import { CredentialCache } from "../../client/cache.js";
 import { defaultCacheDir, resolveBaseURL } from "../../client/options.js";
@@ -26,7 +26,7 @@ function credentialCache(io: CliIO, baseUrl: string): CredentialCache {
   );
 }
 
-/** The session id cached for a base URL (the one `chat -c` continues there), if any. */
+/** The session id cached for a base URL (the one the next chat there continues), if any. */
 async function cachedSidOf(io: CliIO, baseUrl: string): Promise<string | undefined> {
   let sid: unknown;
   try {
@@ -120,7 +120,7 @@ export async function runSessionList(
   );
 }
 
-/** Runs `session use <sid|name>`: makes it the cached session, continued by `chat -c`. */
+/** Runs `session use <sid|name>`: makes it the cached session, continued by the next chat. */
 export async function runSessionUse(ref: string, _globals: GlobalOptions, io: CliIO): Promise<void> {
   const entry = await mustFind(io, ref);
   // The session lives on its base URL: it becomes the cached session of that URL's cache file.
@@ -130,7 +130,7 @@ export async function runSessionUse(ref: string, _globals: GlobalOptions, io: Cl
     await cache.write({ ...data, sid: entry.sid });
   });
   io.stdout.write(`${entry.sid}\n`);
-  io.stderr.write(`Using session ${entry.name ?? entry.sid}: \`robocoders chat -c\` continues it.\n`);
+  io.stderr.write(`Using session ${entry.name ?? entry.sid}: the next chat continues it.\n`);
 }
 
 /** Runs `session name <sid|name> <new-name>`. */
