@@ -51,7 +51,7 @@ export async function benchCli({ runs = 10 } = {}) {
       const version = await timed([CLI, "--version"], env);
       const raw = await timed([RAW, emulator.url, token, emulator.createSession(), PROMPT], env);
       warmCache();
-      const chat = await timed([CLI, "chat", "--no-continue", PROMPT], env);
+      const chat = await timed([CLI, "chat", "--no-auto-continue", PROMPT], env);
       if (i < 0) continue;
       times.bare.push(bare.wallMs);
       times.version.push(version.wallMs);

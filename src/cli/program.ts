@@ -79,20 +79,27 @@ export function createProgram(io: CliIO, version: string): Command {
     .description("send a prompt (arguments, else piped stdin) or start a conversation on a terminal")
     .argument("[prompt...]", "the prompt; read from stdin when omitted and stdin is not a terminal")
     .option("-a, --agent <name>", "agent or alias (see `robocoders models`)", DEFAULT_AGENT)
-    .option("--session <sid>", "talk in this session (default: the cached one)")
-    .option("--new-session", "start a fresh session")
+    .option("-c, --continue", "continue the last session (the one the previous chat used)")
+    .option("--session <sid>", "talk in this session (default: a new one)")
+    .addOption(new Option("--new-session", "start a new session (the default)").hideHelp())
+    .option("--raw", "print exactly the provider's text (gpt4free's), nothing added")
     .option("--json", "print one JSON object per event (the typed event, raw fields included)")
     .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
-    .option("--no-continue", "never send `continue` automatically")
+    .option("--no-auto-continue", "never send `continue` automatically")
     .addHelpText(
       "after",
       `
+Sessions: each chat with a prompt starts a new session; -c continues the last one, --session picks one.
+A conversation (no prompt, on a terminal) keeps one session until /new.
+
 Output: on a terminal, agent messages as text and actions (commands, files, delegations) as compact
-lines; otherwise exactly the provider's text, chunk by chunk. In a conversation: /new starts a fresh
-session, /exit or Ctrl-D leaves, Ctrl-C stops the current answer.
+lines; otherwise the provider's texts, separated by blank lines and ending in a newline (--raw: exactly
+the provider's text, as gpt4free prints it). In a conversation: /new starts a fresh session, /exit or
+Ctrl-D leaves, Ctrl-C stops the current answer or clears a half-typed line.
 
 Examples:
   $ robocoders chat "Write a Python script that adds two numbers"
+  $ robocoders chat -c "Now add a --verbose flag"
   $ echo "Build a todo app in React" | robocoders chat -a FrontEndAgent > answer.txt
   $ robocoders chat --json "hello" | jq -r .kind
   $ robocoders chat          # interactive`,

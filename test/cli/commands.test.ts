@@ -214,8 +214,8 @@ describe("session", () => {
     const json = await runCli(["session", "show", "--json"], { env });
     expect(JSON.parse(json.stdout)).toEqual({ sid });
 
-    // The next chat uses it.
-    const chat = await runCli(["chat", "--no-continue", "hello"], { env });
+    // `chat -c` talks in it.
+    const chat = await runCli(["chat", "-c", "--no-auto-continue", "hello"], { env });
     expect(chat.code).toBe(0);
     expect(fx.emulator.chats.at(-1)?.sid).toBe(sid);
   });
@@ -366,7 +366,7 @@ describe("emulate", () => {
     // The first call and its two retries get 503; the next call streams, with observations.
     const failed = await runCli(["chat", "hi"], { env: target });
     expect(failed.code).toBe(5);
-    const ok = await runCli(["chat", "--json", "--no-continue", "hi"], { env: target });
+    const ok = await runCli(["chat", "--json", "--no-auto-continue", "hi"], { env: target });
     expect(ok.code).toBe(0);
     const kinds = ok.stdout
       .trimEnd()

@@ -45,7 +45,7 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
     { name: "--no-color", args: ["--no-color"], env: {} },
   ])("$name turns colours off", async ({ args, env: extra }) => {
     const { env } = fresh();
-    const { code, output } = await runCliInTty(["chat", ...args, "--no-continue", "hello"], {
+    const { code, output } = await runCliInTty(["chat", ...args, "--no-auto-continue", "hello"], {
       env: { ...env, ...extra },
     });
     expect(code).toBe(0);
@@ -71,7 +71,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
 
   it("sends every turn to the same session and leaves on /exit", async () => {
     const { env, cacheDir } = fresh();
-    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
       env,
       steps: [
         { waitFor: "› ", send: "Write a todo app\r" },
@@ -91,7 +91,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
   it("/new starts a fresh session; Ctrl-D leaves", async () => {
     const { env, cacheDir } = fresh();
     const before = fx.emulator.chats.length;
-    const { code } = await runCliInTty(["chat", "--no-continue", "-a", "repo"], {
+    const { code } = await runCliInTty(["chat", "--no-auto-continue", "-a", "repo"], {
       env,
       steps: [
         { waitFor: "› ", send: "first task\r" },
@@ -109,7 +109,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
 
   it("a failed turn does not end the conversation", async () => {
     const { env, cacheDir } = fresh();
-    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
       env,
       steps: [
         { waitFor: "› ", send: "broken [[fault:status=422]]\r" },
@@ -126,7 +126,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
     const { env } = fresh();
     fx.emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
     const aborted = fx.emulator.stats.chatStreams.aborted;
-    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
       env,
       steps: [
         { waitFor: "› ", send: "[[verbose]] Write a Python script\r" },
