@@ -461,7 +461,7 @@ export class Robocoders implements RobocodersClient {
       const token = await this.credentials.token(call);
       const sid = options?.sid ?? (await this.credentials.cachedSid(token.token));
       if (sid === undefined)
-        throw new InvalidArgumentError("There is no current session: chat first or pass a sid");
+        throw new InvalidArgumentError("There is no current session: chat first, or pass the sid option");
       const body = await this.transport.withRetries(call, this.options.maxRetries, async (attempt) => {
         const response = await this.transport.send(
           {

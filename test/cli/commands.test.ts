@@ -193,7 +193,7 @@ describe("login, logout, status", () => {
     fx.emulator.addFault({ status: 503, endpoint: "auth" });
     const result = await runCli(["login"], { env });
     expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^robocoders: The service failed \(503\)/);
+    expect(result.stderr).toMatch(/^robocoders: GET \/auth failed with a server error \(503\)/);
   });
 });
 
@@ -307,6 +307,9 @@ describe("get-code", () => {
     const result = await runCli(["get-code", "octocat"], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^robocoders: There is no current session/);
+    // It names the flag get-code has, not one it lacks.
+    expect(result.stderr).toContain("--session <sid>");
+    expect(result.stderr).not.toMatch(/--new-session|pass a sid/);
   });
 
   it("rejects an invalid user name before any request", async () => {
@@ -423,6 +426,17 @@ describe("serve", () => {
 });
 
 describe("demo", () => {
+  it.each([
+    [["demo", "-a", "bogus"], /Unknown agent "bogus"/],
+    [["demo", "--prompt", ""], /--prompt is empty/],
+    [["--base-url", "http://127.0.0.1:9", "demo"], /demo does not use --base-url/],
+  ])("%j is a usage error before anything starts", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe("");
+  });
+
   it("runs a whole conversation offline, cleans up and exits 0", async () => {
     const result = await runCli(["demo"]);
     expect(result.stderr).toBe("");

@@ -58,7 +58,7 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
     const { code, output } = await runCliInTty(["chat", "hi [[fault:status=422]]"], { env });
     expect(code).toBe(4);
     expect(stripAnsi(output)).toMatch(
-      /^robocoders: The service rejected the request \(422\).*Field required/m,
+      /^robocoders: POST \/chat was rejected as invalid \(422\).*Field required/m,
     );
   });
 });
@@ -86,6 +86,25 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
     expect(text).toContain("Chatting with GeneralCodingAgent");
     expect(text).toMatch(/^Thanks! Before I start on "Write a todo app"/m);
     expect(text).toMatch(/^✔ finished/m);
+  });
+
+  it("a mistyped /command is not sent; Ctrl-C over a half-typed line clears it instead of leaving", async () => {
+    const { env } = fresh();
+    const before = fx.emulator.chats.length;
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
+      env,
+      steps: [
+        { waitFor: "› ", send: "/nwe\r" },
+        { waitFor: "Unknown command /nwe", send: "half a thought" },
+        { waitFor: "half a thought", send: "\x03" },
+        { waitFor: "› ", send: "a real question\r" },
+        { waitFor: "› ", send: "/exit\r" },
+      ],
+    });
+    expect(code).toBe(0);
+    const sent = fx.emulator.chats.slice(before).map((r) => r.cleanPrompt);
+    expect(sent).toEqual(["a real question"]);
+    expect(stripAnsi(output)).toContain("/help lists the commands");
   });
 
   it("/new starts a fresh session; Ctrl-D leaves", async () => {
@@ -118,7 +137,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
       ],
     });
     expect(code).toBe(0);
-    expect(stripAnsi(output)).toMatch(/robocoders: The service rejected the request \(422\)/);
+    expect(stripAnsi(output)).toMatch(/robocoders: POST \/chat was rejected as invalid \(422\)/);
     expect(turns(cacheDir).records.map((r) => r.cleanPrompt)).toContain("working");
   });
 
