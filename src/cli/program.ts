@@ -177,6 +177,14 @@ Examples:
       "inject a fault on every request, e.g. 'status=503, count=1' (repeatable)",
       collect,
     )
+    .option("--log", "print one line per request on stderr (method, path, status, faults, duration)")
+    .option("--no-admin", "turn off the admin API under /__emulator/ (on by default on loopback)")
+    .addOption(
+      new Option(
+        "--admin-token <token>",
+        "require this token for the admin API (also turns it on off loopback)",
+      ).env("ROBOCODERS_EMULATOR_ADMIN_TOKEN"),
+    )
     .action(async (opts, command: Command) => {
       const { runEmulate } = await import("./commands/emulate.js");
       await runEmulate(opts, globals(command), io);

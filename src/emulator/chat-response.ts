@@ -4,6 +4,7 @@
  * when the client hangs up or a fault cuts the stream.
  */
 import type { ServerResponse } from "node:http";
+import type { RequestTrace } from "./request-log.js";
 import { playTurn } from "./scripts.js";
 import type { EmulatorState, Session } from "./state.js";
 import { type BodyPlan, numberSteps, type PlannedLine, planBody, planLines } from "./stream.js";
@@ -72,6 +73,7 @@ export async function writeChatStream(
   lifetime: AbortSignal,
   request: ChatRequestInfo,
   chat: PlannedChat,
+  trace?: RequestTrace,
 ): Promise<void> {
   const { lines, plan } = chat;
   const { faults } = request;
@@ -84,6 +86,7 @@ export async function writeChatStream(
     completed: false,
   };
   state.addChat(record);
+  if (trace !== undefined) trace.chat = record;
 
   const closed = new AbortController();
   let finished = false;

@@ -7,7 +7,7 @@ import { FaultRules } from "./fault-rules.js";
 import { ENDPOINTS } from "./faults.js";
 import { initialTaskState, type TaskState } from "./scripts.js";
 import type { EventClock } from "./stream.js";
-import { TokenIssuer } from "./tokens.js";
+import { type MintedToken, TokenIssuer } from "./tokens.js";
 import type { ChatRecord, EmulatorOptions, EmulatorStats, EndpointName, MintTokenOptions } from "./types.js";
 
 /** Default size of the `long-line` screenshot line: 3 MiB. */
@@ -71,10 +71,10 @@ export class EmulatorState {
   }
 
   /** Mints a token signed by this instance and counts it. */
-  async mintToken(options: MintTokenOptions = {}): Promise<string> {
-    const { token } = await this.tokens.mint(options);
+  async mintToken(options: MintTokenOptions = {}): Promise<MintedToken> {
+    const minted = await this.tokens.mint(options);
     this.stats.tokensIssued += 1;
-    return token;
+    return minted;
   }
 
   /** Creates a session as `/create-session` does and returns its sid. */

@@ -125,6 +125,41 @@ export interface EmulatorOptions {
   defaultLongLineBytes?: number;
   /** Keep at most this many {@link ChatRecord}s (oldest dropped first). Default `1000`. */
   maxChatRecords?: number;
+  /**
+   * The admin API under `/__emulator/` (stats, chat records, reset, faults, sessions, tokens, settings over
+   * HTTP, for tests in any language): `true` turns it on, an {@link AdminOptions} object turns it on with
+   * options. Default `false` (`robocoders emulate` turns it on when it listens on loopback).
+   */
+  admin?: boolean | AdminOptions;
+  /** Called once per request when its response is over (the `emulate --log` line). Default: none. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** Options of the admin API ({@link EmulatorOptions.admin}). */
+export interface AdminOptions {
+  /**
+   * A secret every admin request must carry, as `Authorization: Bearer <token>` or
+   * `x-emulator-admin-token: <token>`. Default: none (on loopback, the `Host` and `Origin` checks still apply).
+   */
+  token?: string;
+}
+
+/** One request as the emulator answered it ({@link EmulatorOptions.onRequest}). */
+export interface RequestLogEntry {
+  /** The request method. */
+  method: string;
+  /** The path, without the query string. */
+  path: string;
+  /** The response status; `0` when the connection ended before one was sent. */
+  status: number;
+  /** Names of the faults applied (as in {@link EmulatorStats.faultsInjected}); empty for none. */
+  faults: string[];
+  /** From the request's arrival to the end of its response, in ms. */
+  durationMs: number;
+  /** Whether it was a request to the admin API. */
+  admin: boolean;
+  /** For a `/chat` stream: how it ended. */
+  outcome?: ChatOutcome;
 }
 
 /** How a `/chat` response ended. */
@@ -216,6 +251,12 @@ export interface Emulator {
   clearFaults(): void;
   /** Turns verbose streams on or off for the instance. */
   setVerbose(verbose: boolean): void;
+  /** Sets the pause between events of every stream, in ms (`0`: none). */
+  setLatency(latencyMs: number): void;
+  /** Invalidates every token issued so far (the instance signs with a new random key from now on). */
+  revokeTokens(): void;
+  /** The admin API's base URL (`<url>/__emulator`), or `undefined` when it is off. */
+  readonly adminUrl: string | undefined;
   /** Creates a session as `/create-session` would and returns its sid. */
   createSession(): string;
   /** Whether the sid is a live session. */
