@@ -26,7 +26,10 @@ export function planScriptedChat(
   latencyMs: number,
 ): PlannedChat {
   const nowMicros = Date.now() * 1000;
-  const steps = playTurn(session.task, agent, prompt);
+  const steps = playTurn(session.task, agent, prompt, {
+    ...(faults.askAgain === undefined ? {} : { askAgain: faults.askAgain }),
+    ...(faults.textAfterAsk === undefined ? {} : { textAfterAsk: faults.textAfterAsk }),
+  });
   const events = numberSteps(steps, session.sid, session.clock, verbose, nowMicros);
   const lines = planLines(events, faults, { sid: session.sid, clock: session.clock, nowMicros });
   return { lines, plan: planBody(lines, faults, latencyMs) };

@@ -129,6 +129,21 @@ describe("rule scope and merging", () => {
   });
 });
 
+describe("script shapes", () => {
+  it("parses ask-again (default 1) and text-after-ask, in specs and rules", () => {
+    expect(parseFaultSpec("ask-again")).toEqual({ askAgain: 1 });
+    expect(parseFaultSpec("ask-again=3, text-after-ask")).toEqual({ askAgain: 3, textAfterAsk: true });
+    expect(() => parseFaultSpec("ask-again=many")).toThrow(FaultSpecError);
+    expect(parseFaultRule({ askAgain: 2, textAfterAsk: true })).toEqual({ askAgain: 2, textAfterAsk: true });
+    expect(ruleEndpoints(parseFaultSpec("ask-again"))).toEqual(["chat"]);
+  });
+
+  it("names them, except ask-again=0", () => {
+    expect(faultNames({ askAgain: 2, textAfterAsk: true })).toEqual(["text-after-ask", "ask-again"]);
+    expect(faultNames({ askAgain: 0 })).toEqual([]);
+  });
+});
+
 describe("parseFaultRule", () => {
   it("accepts every field of a rule as JSON", () => {
     const rule = {

@@ -78,7 +78,8 @@ function parseChunking(value: string | undefined): Chunking {
  * distinct), `expired-token`, `chunk=<lines|whole|split|n|random[:seed]>`, `crlf`, `split-crlf`, `utf8`,
  * `blank-lines`, `no-final-newline`, `malformed`, `non-object`, `nan`, `control`, `error-frame`,
  * `long-line[=<size>]`, `silence=<ms>`, `slow-first-byte=<ms>`, `slow-body=<ms>`, `cut-mid-line[=<lines>]`,
- * `missing-final-chunk`, `verbose`. A bare status number (`503`) is short for `status=503`.
+ * `missing-final-chunk`, `verbose`, `ask-again[=<n>]`, `text-after-ask`. A bare status number (`503`) is
+ * short for `status=503`.
  * @throws {FaultSpecError} on an unknown token or a bad value.
  */
 export function parseFaultSpec(spec: string, defaultLongLineBytes = 3 << 20): FaultRule {
@@ -172,6 +173,12 @@ export function parseFaultSpec(spec: string, defaultLongLineBytes = 3 << 20): Fa
       case "verbose":
         rule.verbose = true;
         break;
+      case "ask-again":
+        rule.askAgain = value === undefined ? 1 : parseNonNegativeInt(name, value);
+        break;
+      case "text-after-ask":
+        rule.textAfterAsk = true;
+        break;
       default:
         throw new FaultSpecError(`unknown fault "${name}"`);
     }
@@ -257,11 +264,13 @@ export function faultNames(faults: Faults): string[] {
     ["bodyDelayMs", "slow-body"],
     ["cutMidLine", "cut-mid-line"],
     ["missingFinalChunk", "missing-final-chunk"],
+    ["textAfterAsk", "text-after-ask"],
   ];
   for (const [key, name] of flags) {
     const value = faults[key];
     if (value !== undefined && value !== false) names.push(name);
   }
+  if (faults.askAgain !== undefined && faults.askAgain > 0) names.push("ask-again");
   return names;
 }
 
@@ -279,8 +288,16 @@ const BOOLEAN_FIELDS = [
   "errorFrame",
   "missingFinalChunk",
   "verbose",
+  "textAfterAsk",
 ] as const;
-const COUNT_FIELDS = ["count", "longLineBytes", "silenceMs", "firstByteDelayMs", "bodyDelayMs"] as const;
+const COUNT_FIELDS = [
+  "count",
+  "longLineBytes",
+  "silenceMs",
+  "firstByteDelayMs",
+  "bodyDelayMs",
+  "askAgain",
+] as const;
 
 const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 0;

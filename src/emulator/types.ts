@@ -60,7 +60,7 @@ export interface Faults {
   splitCrlf?: boolean;
   /** Write non-ASCII characters as raw UTF-8 instead of `\uXXXX` escapes. Spec: `utf8`. */
   rawUtf8?: boolean;
-  /** Insert an empty line and a whitespace-only line between events. Spec: `blank-lines`. */
+  /** Insert an empty line and a whitespace-only line after every line, the last one included. Spec: `blank-lines`. */
   blankLines?: boolean;
   /** Omit the line ending after the last line. Spec: `no-final-newline`. */
   noFinalNewline?: boolean;
@@ -88,6 +88,18 @@ export interface Faults {
   missingFinalChunk?: boolean;
   /** Add observations and `agent_state_changed` events (not a fault, but selectable the same way). Spec: `verbose`. */
   verbose?: boolean;
+  /**
+   * Script shape, set on the prompt that starts a task: the agent asks this many more questions before it
+   * works, one per reply (each reply to a question gets another question), so clients that continue more
+   * than once can be exercised. Spec: `ask-again[=<n>]` (default 1).
+   */
+  askAgain?: number;
+  /**
+   * Script shape: a turn that ends on a question goes on with a text message (`wait_for_response: false`)
+   * after it in the same stream, as the reference client sees when it continues as soon as it reads the
+   * question. Spec: `text-after-ask`.
+   */
+  textAfterAsk?: boolean;
 }
 
 /** A fault set with a scope: which endpoints it applies to and how many times. */
