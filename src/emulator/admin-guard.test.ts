@@ -5,8 +5,8 @@ describe("hostName", () => {
   it.each([
     ["127.0.0.1:8787", "127.0.0.1"],
     ["LOCALHOST", "localhost"],
-    ["[::1]:80", "::1"],
-    ["[::1]", "::1"],
+    ["[::1]:80", "[::1]"],
+    ["[::1]", "[::1]"],
     ["example.com", "example.com"],
   ])("%j → %j", (host, name) => {
     expect(hostName(host)).toBe(name);

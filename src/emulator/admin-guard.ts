@@ -8,11 +8,15 @@
  * - a missing or wrong admin token, when one is set;
  * - a body that is not JSON: a `content-type` other than `application/json`, or a body without one
  *   (a form or `text/plain` post is what a page can send without asking).
- * Pure: it reads headers and answers what is wrong.
+ * Pure: it reads headers and answers what is wrong. The host, origin and content-type parsing is the
+ * gateway's (`src/server/guard.ts`).
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { isLoopbackHost } from "../server/bind.js";
+import { canonicalOrigin, hostName, isJsonContentType } from "../server/guard.js";
+
+export { hostName, isJsonContentType };
 
 /** The header that may carry the admin token (besides `Authorization: Bearer <token>`). */
 export const ADMIN_TOKEN_HEADER = "x-emulator-admin-token";
@@ -37,13 +41,10 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The host name of a `Host` header value (`[::1]:80` → `::1`), or `undefined` when it is malformed. */
-export function hostName(host: string): string | undefined {
-  const text = host.trim().toLowerCase();
-  const bracketed = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/.exec(text);
-  if (bracketed) return bracketed[1];
-  const plain = /^([a-z0-9.-]+)(?::\d{1,5})?$/.exec(text);
-  return plain?.[1];
+/** Whether `origin` is the emulator's own: `http://` and the `Host` header. */
+function sameOrigin(origin: string, host: string): boolean {
+  const canonical = canonicalOrigin(origin);
+  return canonical !== undefined && canonical === canonicalOrigin(`http://${host.trim()}`);
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -56,11 +57,6 @@ function sameSecret(given: string, expected: string): boolean {
 function presentedToken(headers: IncomingHttpHeaders): string | undefined {
   const match = /^bearer\s+(\S+)\s*$/i.exec(header(headers, "authorization") ?? "");
   return match?.[1] ?? header(headers, ADMIN_TOKEN_HEADER)?.trim();
-}
-
-/** Whether a `content-type` value is JSON (`application/json`, with parameters or not). */
-export function isJsonContentType(value: string | undefined): boolean {
-  return (value ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 }
 
 /**
@@ -79,10 +75,7 @@ export function checkAdminRequest(
     }
   }
   const origin = header(headers, "origin");
-  if (
-    origin !== undefined &&
-    (host === undefined || origin.toLowerCase() !== `http://${host.toLowerCase()}`)
-  ) {
+  if (origin !== undefined && (host === undefined || !sameOrigin(origin, host))) {
     return { status: 403, detail: "Cross-origin requests to the admin API are refused" };
   }
   const site = header(headers, "sec-fetch-site")?.toLowerCase();
