@@ -84,6 +84,10 @@ export function createProgram(io: CliIO, version: string): Command {
     .option("--json", "print one JSON object per event (the typed event, raw fields included)")
     .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
     .option("--no-continue", "never send `continue` automatically")
+    .option(
+      "--record <file>",
+      "append each /chat request and response to a transcript (JSON Lines, token redacted)",
+    )
     .addHelpText(
       "after",
       `
@@ -178,6 +182,7 @@ Examples:
       collect,
     )
     .option("--log", "print one line per request on stderr (method, path, status, faults, duration)")
+    .option("--replay <path>", "answer /chat from recorded transcripts (a .jsonl file or a folder of them)")
     .option("--no-admin", "turn off the admin API under /__emulator/ (on by default on loopback)")
     .addOption(
       new Option(

@@ -27,6 +27,7 @@ import {
 } from "./credentials.js";
 import { bodyFailure, type HttpResponse, HttpTransport } from "./http.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
+import { chatRecorder } from "./recording-wire.js";
 import type {
   AgentName,
   ChatOptions,
@@ -127,6 +128,7 @@ export class Robocoders implements RobocodersClient {
       logger: this.logger,
       retryDelay: this.options.retryDelay,
       secrets,
+      record: options.record === undefined ? undefined : chatRecorder(options.record),
     });
     const cache =
       this.options.cacheDir === undefined

@@ -4,10 +4,12 @@
  * then the Bearer token, then the body's fields, then the session), and the answers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { exchangeBody } from "../core/transcript.js";
 import { type ChatRequestInfo, planScriptedChat, sleep, writeChatStream } from "./chat-response.js";
 import { appliedFaultNames } from "./fault-rules.js";
 import { extractDirectives, FAULT_HEADER, FaultSpecError, VERBOSE_HEADER } from "./faults.js";
 import { authPage, docsPage, openApiDocument } from "./pages.js";
+import { planReplayChat } from "./replay.js";
 import { type Replier, replier } from "./replies.js";
 import type { RequestTrace } from "./request-log.js";
 import type { EmulatorState } from "./state.js";
@@ -96,6 +98,30 @@ async function authenticate(state: EmulatorState, req: IncomingMessage, reply: R
   if (await state.tokens.verify(token)) return true;
   reply.invalidCredentials();
   return false;
+}
+
+/** Answers a `/chat` request that passed every check with the recorded exchange for its prompt. */
+async function replayChat(
+  context: ApiContext,
+  res: ServerResponse,
+  reply: Replier,
+  request: ChatRequestInfo,
+  trace: RequestTrace,
+): Promise<void> {
+  const { state } = context;
+  const exchange = state.replay?.take(request.prompt);
+  if (exchange === undefined) {
+    reply.json(500, { detail: "The emulator has no recorded /chat response left to replay" });
+    return;
+  }
+  const { status, headers } = exchange.response;
+  if (status !== 200) {
+    const { "content-type": contentType = "application/json", ...rest } = headers;
+    reply.send(status, exchangeBody(exchange), contentType, rest);
+    return;
+  }
+  const chat = planReplayChat(exchange, request.faults, state.latencyMs);
+  await writeChatStream(res, state, context.lifetime, request, chat, trace);
 }
 
 /**
@@ -204,6 +230,10 @@ export async function handleApiRequest(
         cleanPrompt: directives.prompt,
         faults,
       };
+      if (state.replay !== undefined) {
+        await replayChat(context, res, reply, request, trace);
+        return;
+      }
       const chat = planScriptedChat(session, agent, directives.prompt, faults, verbose, state.latencyMs);
       await writeChatStream(res, state, context.lifetime, request, chat, trace);
       return;

@@ -14,6 +14,8 @@ import type { AgentName, ChatOutcome, ChatRecord, Faults, SentLine } from "./typ
 export interface PlannedChat {
   lines: PlannedLine[];
   plan: BodyPlan;
+  /** `content-type` of the response. Default: the instance's `chatContentType`. */
+  contentType?: string | undefined;
 }
 
 /** Plays one scripted turn of `session` and plans its body (advances the session's task and clock). */
@@ -113,7 +115,7 @@ export async function writeChatStream(
   state.countStatus("chat", 200);
   res.writeHead(200, {
     server: "uvicorn",
-    "content-type": state.chatContentType,
+    "content-type": chat.contentType ?? state.chatContentType,
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   });

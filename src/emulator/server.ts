@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { InvalidArgumentError } from "../core/errors.js";
+import { loadTranscripts } from "../core/transcript.js";
 import { isLoopbackHost } from "../server/bind.js";
 import { ADMIN_PREFIX, handleAdminRequest } from "./admin.js";
 import type { GuardSettings } from "./admin-guard.js";
@@ -61,7 +62,8 @@ function adminSettings(options: EmulatorOptions, host: string): GuardSettings | 
  * Starts an emulator of the Robocoders AI API. Prints nothing; resolves once it listens.
  *
  * @throws {FaultSpecError} when `options.faults` holds a spec that does not parse.
- * @throws {InvalidArgumentError} for the admin API on a non-loopback host without a token.
+ * @throws {InvalidArgumentError} for the admin API on a non-loopback host without a token, or a `replay`
+ *   path that is missing or holds an invalid transcript line.
  * @throws the listen error (a Node.js system error such as `EADDRINUSE` or `EACCES`) when the port cannot be bound.
  * @example
  * const emulator = await startEmulator();
@@ -71,7 +73,8 @@ function adminSettings(options: EmulatorOptions, host: string): GuardSettings | 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
   const admin = adminSettings(options, host);
-  const state = new EmulatorState(options);
+  const replay = typeof options.replay === "string" ? await loadTranscripts(options.replay) : options.replay;
+  const state = new EmulatorState(options, replay);
   const lifetime = new AbortController();
   const sockets = new Set<Socket>();
   const onRequest = options.onRequest;

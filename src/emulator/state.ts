@@ -3,8 +3,10 @@
  * and the settings that can change while it runs (verbose streams, latency).
  */
 import { randomUUID } from "node:crypto";
+import type { ChatExchange } from "../core/transcript.js";
 import { FaultRules } from "./fault-rules.js";
 import { ENDPOINTS } from "./faults.js";
+import { ReplayBook } from "./replay.js";
 import { initialTaskState, type TaskState } from "./scripts.js";
 import type { EventClock } from "./stream.js";
 import { type MintedToken, TokenIssuer } from "./tokens.js";
@@ -57,10 +59,16 @@ export class EmulatorState {
   verbose: boolean;
   /** Pause between events of every stream, in ms. */
   latencyMs: number;
+  /** The recorded exchanges `/chat` answers from, when replaying. */
+  readonly replay: ReplayBook | undefined;
   #chatSeq = 0;
 
-  /** @throws {FaultSpecError} when `options.faults` holds a spec that does not parse. */
-  constructor(options: EmulatorOptions) {
+  /**
+   * @param exchanges the recorded exchanges to replay (`options.replay`, loaded).
+   * @throws {FaultSpecError} when `options.faults` holds a spec that does not parse.
+   */
+  constructor(options: EmulatorOptions, exchanges?: readonly ChatExchange[]) {
+    this.replay = exchanges === undefined ? undefined : new ReplayBook(exchanges);
     this.tokens = new TokenIssuer(options.secret, options.tokenLifetimeSeconds);
     this.faults = new FaultRules(options.defaultLongLineBytes ?? DEFAULT_LONG_LINE_BYTES);
     this.faults.set(options.faults);
@@ -121,5 +129,6 @@ export class EmulatorState {
     Object.assign(this.stats, emptyStats());
     this.chats.length = 0;
     this.faults.resetSpecCounts();
+    this.replay?.rewind();
   }
 }

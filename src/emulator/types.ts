@@ -11,6 +11,8 @@
  * `status=503, count=2` or `chunk=1, crlf, cut-mid-line`; see {@link parseFaultSpec}.
  */
 
+import type { ChatExchange } from "../core/transcript.js";
+
 /** The emulator's endpoints, as used in counters and in {@link FaultRule.endpoint}. */
 export type EndpointName = "auth" | "create-session" | "chat" | "get-session-code" | "docs" | "openapi.json";
 
@@ -145,6 +147,15 @@ export interface EmulatorOptions {
   admin?: boolean | AdminOptions;
   /** Called once per request when its response is over (the `emulate --log` line). Default: none. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Answer `/chat` from recorded exchanges instead of the agents' scripts: a transcript file, a folder of
+   * them (`*.jsonl`, name order), or the exchanges themselves. A request takes the first unused exchange
+   * recorded with the same prompt, else the next unused one; its status and body are sent byte for byte
+   * (a body recorded as broken off ends with a cut connection). The usual checks (JSON, token, fields,
+   * session) still come first; with nothing left to replay, `/chat` answers 500. {@link Emulator.reset}
+   * makes every exchange available again. Default: none (the scripts answer).
+   */
+  replay?: string | readonly ChatExchange[];
 }
 
 /** Options of the admin API ({@link EmulatorOptions.admin}). */
@@ -275,7 +286,10 @@ export interface Emulator {
   hasSession(sid: string): boolean;
   /** Forgets a session (the next `/chat` on it gets 404). Returns whether it existed. */
   forgetSession(sid: string): boolean;
-  /** Zeroes counters, drops chat records and the per-spec fault counts. Sessions are kept. */
+  /**
+   * Zeroes counters, drops chat records and the per-spec fault counts, and makes every replayed exchange
+   * available again. Sessions are kept.
+   */
   reset(): void;
   /** Stops listening and destroys every open connection. Idempotent. */
   close(): Promise<void>;

@@ -17,6 +17,8 @@ export interface EmulateOptions {
   fault?: string[];
   /** `--log`: one line per request on stderr. Default: false. */
   log?: boolean;
+  /** `--replay <path>`: answer `/chat` from the transcripts in this file or folder. Default: none. */
+  replay?: string;
   /** `--no-admin` sets this to false (no admin API). Default: true. */
   admin?: boolean;
   /** `--admin-token <token>` (or `ROBOCODERS_EMULATOR_ADMIN_TOKEN`): the admin API's token. Default: none. */
@@ -88,6 +90,8 @@ export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, i
     "../../emulator/index.js"
   );
   const { isLoopbackHost } = await import("../../server/bind.js");
+  const { loadTranscripts } = await import("../../core/transcript.js");
+  const { InvalidArgumentError } = await import("../../core/errors.js");
   const faults = opts.fault ?? [];
   for (const spec of faults) {
     try {
@@ -103,6 +107,18 @@ export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, i
   if (opts.adminToken !== undefined && opts.adminToken.trim() === "")
     throw new UsageError("--admin-token must not be empty");
   const admin = adminSetting(opts, isLoopbackHost(opts.host));
+  let replay: Awaited<ReturnType<typeof loadTranscripts>> | undefined;
+  if (opts.replay !== undefined) {
+    try {
+      replay = await loadTranscripts(opts.replay);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      throw new UsageError(
+        `Invalid --replay: ${error.message}`,
+        "Pass a transcript written by `robocoders chat --record`.",
+      );
+    }
+  }
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({
@@ -111,6 +127,7 @@ export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, i
       verbose: opts.verboseEvents === true,
       latencyMs: opts.latency ?? 0,
       admin,
+      ...(replay === undefined ? {} : { replay }),
       ...(faults.length > 0 ? { faults } : {}),
       ...(opts.log === true
         ? { onRequest: (entry) => void io.stderr.write(`${formatRequestLogLine(entry)}\n`) }
@@ -130,6 +147,9 @@ export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, i
   io.stderr.write(
     `${c.green("✔")} Robocoders emulator listening on ${c.bold(emulator.url)}\n` +
       c.dim(`  Use it with: ROBOCODERS_BASE_URL=${emulator.url} robocoders chat "hello"\n`) +
+      (replay === undefined
+        ? ""
+        : c.dim(`  Replaying ${replay.length} recorded /chat exchange(s) from ${opts.replay}\n`)) +
       (adminLine === "" ? "" : c.dim(adminLine)) +
       c.dim("  Press Ctrl-C to stop.\n"),
   );
