@@ -7,15 +7,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
+import { registerUiCommand } from "./commands/ui.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
 import { packageVersion } from "./version.js";
 
-function parsePositiveNumber(value: string): number {
+function parsePositiveInteger(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError("Expected a positive number.");
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError("Expected a positive integer.");
+  return n;
+}
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("Expected a number of seconds (0: no total limit).");
   return n;
 }
 
@@ -60,7 +68,11 @@ export function createProgram(io: CliIO, version: string): Command {
     .helpOption("-h, --help", "show help")
     .option("--base-url <url>", "API base URL (default: $ROBOCODERS_BASE_URL or https://api.robocoders.ai)")
     .option("--proxy <url>", "proxy for every request (default: $ROBOCODERS_PROXY, $HTTPS_PROXY)")
-    .option("--timeout <seconds>", "total time limit of one call (default: 600)", parsePositiveNumber)
+    .option(
+      "--timeout <seconds>",
+      "total time limit of one call, 0 for none (default: 600; the idle limit still applies)",
+      parseTimeout,
+    )
     .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
     .option("--no-color", "disable colours (also: NO_COLOR=1)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -221,6 +233,31 @@ Examples:
       "let web pages from this origin call the gateway, e.g. http://localhost:3000 ('*' needs an API key; repeatable)",
       collect,
     )
+    .option(
+      "--keep-alive <seconds>",
+      "SSE comment after this much silence, 0 for none (default: 15)",
+      parseCount,
+    )
+    .option(
+      "--max-answer-bytes <n>",
+      "largest non-streamed answer; past it 502 (default: 16777216)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--max-concurrency <n>",
+      "most chat completions running at once; past it 429 (default: 256)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--grace <seconds>",
+      "on SIGTERM: how long /health says draining and running answers may finish (default: 10)",
+      parseCount,
+    )
+    .addOption(
+      new Option("--text <mode>", "answer text: separated agent messages, or the reference client's text")
+        .choices(["separated", "reference"])
+        .default("separated"),
+    )
     .action(async (opts, command: Command) => {
       const { runServe } = await import("./commands/serve.js");
       const keySource = command.getOptionValueSource("apiKey");
@@ -252,6 +289,7 @@ Examples:
       await runDemo(opts, globals(command), io);
     });
 
+  registerUiCommand(program, io);
   return program;
 }
 

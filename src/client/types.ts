@@ -102,6 +102,11 @@ export interface ChatOptions {
   maxContinues?: number;
   /** Overrides the client's `maxRetries` for this call. */
   maxRetries?: number;
+  /**
+   * Called each time a `/chat` request of this call is answered 200, before its first event (once per
+   * turn: automatic continues call it again). A server relaying the stream can start its own answer here.
+   */
+  onResponse?: () => void;
 }
 
 /**
