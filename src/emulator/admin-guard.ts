@@ -9,12 +9,13 @@
  * - a body that is not JSON: a `content-type` other than `application/json`, or a body without one
  *   (a form or `text/plain` post is what a page can send without asking).
  * Pure: it reads headers and answers what is wrong. The host, origin and content-type parsing is the
- * gateway's (`src/server/guard.ts`).
+ * gateway's (`src/server/host-origin.ts`, `src/server/request-body.ts`).
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { isLoopbackHost } from "../server/bind.js";
-import { canonicalOrigin, hostName, isJsonContentType } from "../server/guard.js";
+import { canonicalOrigin, hostName } from "../server/host-origin.js";
+import { isJsonContentType } from "../server/request-body.js";
 
 export { hostName, isJsonContentType };
 
