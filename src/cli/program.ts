@@ -7,15 +7,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
+import { registerUiCommand } from "./commands/ui.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
 import { packageVersion } from "./version.js";
 
-function parsePositiveNumber(value: string): number {
+function parsePositiveInteger(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError("Expected a positive number.");
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError("Expected a positive integer.");
+  return n;
+}
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("Expected a number of seconds (0: no total limit).");
   return n;
 }
 
@@ -60,7 +68,11 @@ export function createProgram(io: CliIO, version: string): Command {
     .helpOption("-h, --help", "show help")
     .option("--base-url <url>", "API base URL (default: $ROBOCODERS_BASE_URL or https://api.robocoders.ai)")
     .option("--proxy <url>", "proxy for every request (default: $ROBOCODERS_PROXY, $HTTPS_PROXY)")
-    .option("--timeout <seconds>", "total time limit of one call (default: 600)", parsePositiveNumber)
+    .option(
+      "--timeout <seconds>",
+      "total time limit of one call, 0 for none (default: 600; the idle limit still applies)",
+      parseTimeout,
+    )
     .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
     .option("--no-color", "disable colours (also: NO_COLOR=1)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -86,6 +98,10 @@ export function createProgram(io: CliIO, version: string): Command {
     .option("--json", "print one JSON object per event (the typed event, raw fields included)")
     .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
     .option("--no-auto-continue", "never send `continue` automatically")
+    .option(
+      "--record <file>",
+      "append each /chat request and response to a transcript (JSON Lines, token redacted)",
+    )
     .addHelpText(
       "after",
       `
@@ -184,6 +200,15 @@ Examples:
       "inject a fault on every request, e.g. 'status=503, count=1' (repeatable)",
       collect,
     )
+    .option("--log", "print one line per request on stderr (method, path, status, faults, duration)")
+    .option("--replay <path>", "answer /chat from recorded transcripts (a .jsonl file or a folder of them)")
+    .option("--no-admin", "turn off the admin API under /__emulator/ (on by default on loopback)")
+    .addOption(
+      new Option(
+        "--admin-token <token>",
+        "require this token for the admin API (also turns it on off loopback)",
+      ).env("ROBOCODERS_EMULATOR_ADMIN_TOKEN"),
+    )
     .action(async (opts, command: Command) => {
       const { runEmulate } = await import("./commands/emulate.js");
       await runEmulate(opts, globals(command), io);
@@ -214,6 +239,31 @@ Examples:
       "--cors-origin <origin>",
       "let web pages from this origin call the gateway, e.g. http://localhost:3000 ('*' needs an API key; repeatable)",
       collect,
+    )
+    .option(
+      "--keep-alive <seconds>",
+      "SSE comment after this much silence, 0 for none (default: 15)",
+      parseCount,
+    )
+    .option(
+      "--max-answer-bytes <n>",
+      "largest non-streamed answer; past it 502 (default: 16777216)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--max-concurrency <n>",
+      "most chat completions running at once; past it 429 (default: 256)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--grace <seconds>",
+      "on SIGTERM: how long /health says draining and running answers may finish (default: 10)",
+      parseCount,
+    )
+    .addOption(
+      new Option("--text <mode>", "answer text: separated agent messages, or the reference client's text")
+        .choices(["separated", "reference"])
+        .default("separated"),
     )
     .action(async (opts, command: Command) => {
       const { runServe } = await import("./commands/serve.js");
@@ -246,6 +296,7 @@ Examples:
       await runDemo(opts, globals(command), io);
     });
 
+  registerUiCommand(program, io);
   return program;
 }
 

@@ -388,7 +388,7 @@ describe("emulate", () => {
 
 describe("serve", () => {
   it("runs the gateway on the printed URL, in front of the API", async () => {
-    const { cli, url } = await startServerCommand(["serve", "--port", "0"], {
+    const { cli, url } = await startServerCommand(["serve", "--port", "0", "--grace", "0"], {
       ROBOCODERS_BASE_URL: fx.emulator.url,
       ROBOCODERS_CACHE_DIR: fresh().cacheDir,
     });
@@ -407,9 +407,12 @@ describe("serve", () => {
   });
 
   it("requires the API key when one is set", async () => {
-    const { cli, url } = await startServerCommand(["serve", "--port", "0", "--api-key", "sk-test-key-123"], {
-      ROBOCODERS_BASE_URL: fx.emulator.url,
-    });
+    const { cli, url } = await startServerCommand(
+      ["serve", "--port", "0", "--grace", "0", "--api-key", "sk-test-key-123"],
+      {
+        ROBOCODERS_BASE_URL: fx.emulator.url,
+      },
+    );
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
     const ok = await fetch(`${url}/v1/models`, { headers: { authorization: "Bearer sk-test-key-123" } });
     expect(ok.status).toBe(200);

@@ -38,6 +38,26 @@ export interface ChatCommandOptions {
   maxContinues?: number;
   /** `--no-auto-continue` sets this to false (no automatic `continue`). Default: true. */
   autoContinue?: boolean;
+  /** `--record <file>`: append each `/chat` exchange to this transcript file. Default: none. */
+  record?: string;
+}
+
+/** Checks that the `--record` file can be appended to (creating it owner-only) and returns its full path. */
+async function recordFile(file: string): Promise<string> {
+  const { appendFile } = await import("node:fs/promises");
+  const { resolve } = await import("node:path");
+  const path = resolve(file);
+  try {
+    await appendFile(path, "", { mode: 0o600 });
+  } catch (error) {
+    const reason =
+      error instanceof Error ? (((error as NodeJS.ErrnoException).code ?? error.message) as string) : "";
+    throw new UsageError(
+      `Cannot write the transcript file ${path} (${reason})`,
+      "Pass a writable path to --record.",
+    );
+  }
+  return path;
 }
 
 /**
@@ -229,7 +249,8 @@ export async function runChat(
     throw new UsageError("The prompt is empty: give it as arguments or on stdin");
   }
 
-  const client = await createClient(globals, io, {}, { beforeLog: () => printer.spinner.stop() });
+  const overrides = opts.record === undefined ? {} : { record: await recordFile(opts.record) };
+  const client = await createClient(globals, io, overrides, { beforeLog: () => printer.spinner.stop() });
   try {
     if (prompt !== undefined) {
       const text = prompt;
