@@ -7,15 +7,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
+import { registerUiCommand } from "./commands/ui.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
 import { ExitCode, errorLine, exitCodeFor, UsageError } from "./exit-codes.js";
 import { packageVersion } from "./version.js";
 
-function parsePositiveNumber(value: string): number {
+function parsePositiveInteger(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError("Expected a positive number.");
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError("Expected a positive integer.");
+  return n;
+}
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("Expected a number of seconds (0: no total limit).");
   return n;
 }
 
@@ -60,7 +68,11 @@ export function createProgram(io: CliIO, version: string): Command {
     .helpOption("-h, --help", "show help")
     .option("--base-url <url>", "API base URL (default: $ROBOCODERS_BASE_URL or https://api.robocoders.ai)")
     .option("--proxy <url>", "proxy for every request (default: $ROBOCODERS_PROXY, $HTTPS_PROXY)")
-    .option("--timeout <seconds>", "total time limit of one call (default: 600)", parsePositiveNumber)
+    .option(
+      "--timeout <seconds>",
+      "total time limit of one call, 0 for none (default: 600; the idle limit still applies)",
+      parseTimeout,
+    )
     .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
     .option("--no-color", "disable colours (also: NO_COLOR=1)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -79,20 +91,31 @@ export function createProgram(io: CliIO, version: string): Command {
     .description("send a prompt (arguments, else piped stdin) or start a conversation on a terminal")
     .argument("[prompt...]", "the prompt; read from stdin when omitted and stdin is not a terminal")
     .option("-a, --agent <name>", "agent or alias (see `robocoders models`)", DEFAULT_AGENT)
-    .option("--session <sid>", "talk in this session (default: the cached one)")
-    .option("--new-session", "start a fresh session")
+    .option("-c, --continue", "continue the last session (the one the previous chat used)")
+    .option("--session <sid>", "talk in this session (default: a new one)")
+    .addOption(new Option("--new-session", "start a new session (the default)").hideHelp())
+    .option("--raw", "print exactly the provider's text (gpt4free's), nothing added")
     .option("--json", "print one JSON object per event (the typed event, raw fields included)")
     .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
-    .option("--no-continue", "never send `continue` automatically")
+    .option("--no-auto-continue", "never send `continue` automatically")
+    .option(
+      "--record <file>",
+      "append each /chat request and response to a transcript (JSON Lines, token redacted)",
+    )
     .addHelpText(
       "after",
       `
+Sessions: each chat with a prompt starts a new session; -c continues the last one, --session picks one.
+A conversation (no prompt, on a terminal) keeps one session until /new.
+
 Output: on a terminal, agent messages as text and actions (commands, files, delegations) as compact
-lines; otherwise exactly the provider's text, chunk by chunk. In a conversation: /new starts a fresh
-session, /exit or Ctrl-D leaves, Ctrl-C stops the current answer.
+lines; otherwise the provider's texts, separated by blank lines and ending in a newline (--raw: exactly
+the provider's text, as gpt4free prints it). In a conversation: /new starts a fresh session, /exit or
+Ctrl-D leaves, Ctrl-C stops the current answer or clears a half-typed line.
 
 Examples:
   $ robocoders chat "Write a Python script that adds two numbers"
+  $ robocoders chat -c "Now add a --verbose flag"
   $ echo "Build a todo app in React" | robocoders chat -a FrontEndAgent > answer.txt
   $ robocoders chat --json "hello" | jq -r .kind
   $ robocoders chat          # interactive`,
@@ -279,6 +302,15 @@ Install:
       "inject a fault on every request, e.g. 'status=503, count=1' (repeatable)",
       collect,
     )
+    .option("--log", "print one line per request on stderr (method, path, status, faults, duration)")
+    .option("--replay <path>", "answer /chat from recorded transcripts (a .jsonl file or a folder of them)")
+    .option("--no-admin", "turn off the admin API under /__emulator/ (on by default on loopback)")
+    .addOption(
+      new Option(
+        "--admin-token <token>",
+        "require this token for the admin API (also turns it on off loopback)",
+      ).env("ROBOCODERS_EMULATOR_ADMIN_TOKEN"),
+    )
     .action(async (opts, command: Command) => {
       const { runEmulate } = await import("./commands/emulate.js");
       await runEmulate(opts, globals(command), io);
@@ -310,6 +342,31 @@ Install:
       "let web pages from this origin call the gateway, e.g. http://localhost:3000 ('*' needs an API key; repeatable)",
       collect,
     )
+    .option(
+      "--keep-alive <seconds>",
+      "SSE comment after this much silence, 0 for none (default: 15)",
+      parseCount,
+    )
+    .option(
+      "--max-answer-bytes <n>",
+      "largest non-streamed answer; past it 502 (default: 16777216)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--max-concurrency <n>",
+      "most chat completions running at once; past it 429 (default: 256)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--grace <seconds>",
+      "on SIGTERM: how long /health says draining and running answers may finish (default: 10)",
+      parseCount,
+    )
+    .addOption(
+      new Option("--text <mode>", "answer text: separated agent messages, or the reference client's text")
+        .choices(["separated", "reference"])
+        .default("separated"),
+    )
     .action(async (opts, command: Command) => {
       const { runServe } = await import("./commands/serve.js");
       const keySource = command.getOptionValueSource("apiKey");
@@ -317,6 +374,18 @@ Install:
     });
 
   addKeysCommand(program, io);
+
+  program
+    .command("mcp")
+    .description("serve the agents as MCP tools over stdio (for Claude Desktop, Cursor, VS Code…)")
+    .option(
+      "--max-continues <n>",
+      "automatic `continue` prompts for calls with auto_continue (default: 1)",
+      parseCount,
+    )
+    .action(async (opts, command: Command) =>
+      (await import("./commands/mcp.js")).runMcp(opts, globals(command), io),
+    );
 
   program
     .command("demo")
@@ -329,6 +398,7 @@ Install:
       await runDemo(opts, globals(command), io);
     });
 
+  registerUiCommand(program, io);
   return program;
 }
 

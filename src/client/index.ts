@@ -13,5 +13,6 @@ export {
   defaultCacheDir,
   resolveBaseURL,
 } from "./options.js";
+export type { ChatRecorder } from "./recording-wire.js";
 export { Robocoders } from "./robocoders.js";
 export * from "./types.js";

@@ -41,6 +41,40 @@ export interface ChatRequest {
   includeUsage: boolean;
   /** The caller's end-user id, if given; it separates conversations of different users. */
   user: string | undefined;
+  /**
+   * The fields of the body that were accepted but are not honoured (`temperature`, `max_tokens`, unknown
+   * fields…), in body order; names that are not plain identifiers are left out. At most 32.
+   */
+  ignored: string[];
+}
+
+/** The fields the gateway uses, or checks and rejects when it cannot honour them. */
+const HONOURED_FIELDS = new Set([
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "user",
+  "n",
+  "tools",
+  "functions",
+  "tool_choice",
+  "function_call",
+  "response_format",
+  "logprobs",
+  "modalities",
+  "audio",
+]);
+
+/** The body's fields that are set (not `null`) and not honoured; see {@link ChatRequest.ignored}. */
+export function ignoredFields(body: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  for (const [name, value] of Object.entries(body)) {
+    if (value === null || HONOURED_FIELDS.has(name) || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) continue;
+    names.push(name);
+    if (names.length === 32) break;
+  }
+  return names;
 }
 
 type Json = Record<string, unknown>;
@@ -190,5 +224,5 @@ export function parseChatRequest(body: unknown): ChatRequest {
   }
   if (field(body, "audio") !== undefined) unsupported("audio", "only text is produced");
 
-  return { model, messages, stream: stream === true, includeUsage, user };
+  return { model, messages, stream: stream === true, includeUsage, user, ignored: ignoredFields(body) };
 }

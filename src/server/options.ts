@@ -3,12 +3,17 @@
  */
 import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
 import type { Logger, LogLevel } from "../core/logger.js";
-import type { ConversationCacheOptions } from "./affinity.js";
+import type { AffinityStore, ConversationCacheOptions } from "./affinity.js";
+import type { TextMode } from "./chat-completion.js";
+import type { ConcurrencyLimiter } from "./limiter.js";
+import type { WorkspaceOptions } from "./workspace/service.js";
 
 /** The environment variable read when {@link GatewayOptions.apiKey} is not given. */
 export const API_KEY_ENV = "ROBOCODERS_SERVER_API_KEY";
 /** Default {@link GatewayOptions.maxBodyBytes}: 8 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Default {@link GatewayOptions.maxAnswerBytes}: 16 MiB. */
+export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** Default {@link GatewayOptions.keepAliveMs}: 15 s. */
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 /** Default {@link ServerOptions.host}. */
@@ -49,21 +54,52 @@ export interface GatewayOptions {
   /** Largest accepted request body, in bytes; larger bodies get 413. Default: 8 MiB. */
   maxBodyBytes?: number;
   /**
-   * Conversation affinity: how many conversations are remembered and for how long;
-   * `false` turns affinity off (every request starts a new session unless one is pinned).
-   * Default: 1000 conversations, 1 hour after their last turn.
+   * Largest non-streamed answer, in bytes of UTF-8 text; past it the upstream call is cancelled and the
+   * caller gets 502 `answer_too_large` (streamed answers are not held, so not capped). Default: 16 MiB.
+   */
+  maxAnswerBytes?: number;
+  /**
+   * Conversation affinity: how many conversation points are remembered and for how long (sessions'
+   * owners: four times as many); `false` turns affinity off (every request starts a new session unless
+   * one is pinned). Default: 1000 points, 1 hour after they were last used.
    */
   affinity?: ConversationCacheOptions | false;
+  /**
+   * Where conversation points and session owners are kept. Default: a {@link MemoryAffinityStore} with
+   * the {@link affinity} bounds. A shared store (e.g. Redis) lets several gateways continue each other's
+   * conversations.
+   */
+  store?: AffinityStore;
+  /** Most chat completions running at once; past it 429 `rate_limit_exceeded` with `Retry-After`. Default: 256. */
+  maxConcurrency?: number;
+  /** The cap on running chat completions. Default: a `MemoryConcurrencyLimiter` of {@link maxConcurrency}. */
+  limiter?: ConcurrencyLimiter;
+  /**
+   * How the answer's text is made from the agent's events: `"separated"` joins two pieces of text (e.g.
+   * two agent messages) with a blank line; `"reference"` keeps the reference client's text byte for
+   * byte. Default: `"separated"`.
+   */
+  textMode?: TextMode;
   /**
    * While a stream waits for the agent (a command may run for minutes), an SSE comment `: keep-alive` is
    * sent after this many ms of silence, so proxies and clients do not drop the connection; 0 disables.
    * Default: 15 000.
    */
   keepAliveMs?: number;
+  /**
+   * The web workspace: the page at `/` and its native API under `/api` (conversations kept with their
+   * event timelines); `false` serves neither. Default: on, conversations in memory.
+   */
+  workspace?: WorkspaceOptions | false;
   /** Where request logs go. Default: a logger writing to stderr. */
   logger?: Logger;
   /** Minimum level logged; each request is logged at `info`. Default: `info`. */
   logLevel?: LogLevel;
+  /**
+   * Serve the agents as MCP tools over Streamable HTTP at `/mcp`, behind the same API key, `Host` and
+   * `Origin` rules (see docs/mcp.md); `false` turns it off. Default: true.
+   */
+  mcp?: boolean;
 }
 
 /** Options of `startServer`: those of `createApp`, plus where to listen and how to stop. */
@@ -82,6 +118,9 @@ export interface ServerOptions extends GatewayOptions {
    * remove themselves. Default: false.
    */
   handleSignals?: boolean;
-  /** How long running requests may go on after a shutdown began, in ms. Default: 10 000. */
+  /**
+   * How long a shutdown lasts, in ms: the listener stays open, `/health` answers 503 `draining`, new
+   * chat completions get 503 and running ones may finish; when it ends they are cut. Default: 10 000.
+   */
   shutdownGraceMs?: number;
 }

@@ -56,12 +56,27 @@ export async function startStack(
   };
 }
 
-/** What a faithful client delivers for the `/chat` responses of a session: the texts of its events. */
-export function emulatorText(emulator: Emulator, sid: string | null | undefined): string {
+/**
+ * What the gateway answers for the `/chat` responses of a session: the texts of its events, joined by a
+ * blank line in `separated` mode (one newline when a piece ends with one, none when it ends with two),
+ * as they are in `reference` mode.
+ */
+export function emulatorText(
+  emulator: Emulator,
+  sid: string | null | undefined,
+  mode: "separated" | "reference" = "separated",
+): string {
   if (sid === null || sid === undefined) throw new Error("no session id");
   const records = emulator.chats.filter((record) => record.sid === sid);
   if (records.length === 0) throw new Error(`the emulator saw no chat for ${sid}`);
-  return records.flatMap((record) => record.texts).join("");
+  const texts = records.flatMap((record) => record.texts).filter((text) => text !== "");
+  if (mode === "reference") return texts.join("");
+  let out = "";
+  for (const text of texts) {
+    if (out !== "") out += out.endsWith("\n\n") ? "" : out.endsWith("\n") ? "\n" : "\n\n";
+    out += text;
+  }
+  return out;
 }
 
 /** The `error` object of an OpenAI error response; throws when the body does not have that shape. */

@@ -183,6 +183,12 @@ export async function runGetCode(
   }
   const client = await createClient(globals, io);
   try {
+    if (opts.session === undefined && (await client.status()).sid === undefined) {
+      throw new UsageError(
+        "There is no current session",
+        "Chat first (`robocoders chat …`), or name one with --session <sid>.",
+      );
+    }
     const result = await withInterrupt((signal) =>
       client.getSessionCode(
         username,

@@ -1,11 +1,13 @@
 /**
- * Reading request bodies: one size limit, and a caller that goes away mid-body reads as 499.
+ * Request bodies: JSON only (415 otherwise, before reading), one size limit (413), and a caller that goes
+ * away mid-body reads as 499.
  *
  * On Node (the app served by `startServer`) the body is read from Node's request object directly; as a
  * plain fetch handler (`app.request()`), from the web `Request`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { safeValue } from "./logging.js";
 import { GatewayError } from "./openai-error.js";
 
 /** The error of a body larger than `limit` bytes: 413 `request_too_large`. */
@@ -124,4 +126,34 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
   }
   const incoming = incomingOf(c);
   return incoming !== undefined ? readIncoming(incoming, limit) : readWeb(c.req.raw, limit);
+}
+
+/** True for a content type of `application/json`, with or without parameters. */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const type = value.split(";", 1)[0]?.trim().toLowerCase();
+  return type === "application/json";
+}
+
+/** The methods whose body must be JSON. */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * The content-type check as a middleware: a `POST`, `PUT` or `PATCH` whose content type is not
+ * `application/json` (parameters allowed) gets 415 `unsupported_media_type` before its body is read.
+ * A web page can send `text/plain` or form bodies without a CORS preflight; JSON needs one.
+ */
+export function requireJsonBody(errorResponse: (error: GatewayError) => Response): MiddlewareHandler {
+  return async (c, next) => {
+    if (!BODY_METHODS.has(c.req.method)) return next();
+    const type = c.req.header("content-type");
+    if (isJsonContentType(type)) return next();
+    const got = type === undefined ? "no content type" : `"${safeValue(type)}"`;
+    return errorResponse(
+      new GatewayError(415, `The request body must be application/json, got ${got}`, {
+        type: "invalid_request_error",
+        code: "unsupported_media_type",
+      }),
+    );
+  };
 }

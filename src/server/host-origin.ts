@@ -11,9 +11,7 @@
  *    the allowed methods and headers, and answers carry `Access-Control-Allow-Origin` and expose
  *    `X-Robocoders-Session`, `X-Robocoders-Ignored` and `Retry-After`.
  *
- * Then (`requireJsonBody`, after the API key check) the **content type**: a `POST`, `PUT` or `PATCH` must
- * be `application/json` (parameters allowed); anything else, or none, gets 415 `unsupported_media_type`
- * before the body is read.
+ * The content-type check (`requireJsonBody`) is in `request-body.ts`; the API key check in `api-key.ts`.
  */
 import type { MiddlewareHandler } from "hono";
 import { InvalidArgumentError } from "../core/errors.js";
@@ -78,16 +76,6 @@ function sameHost(origin: string, host: string): boolean {
 function forbidden(message: string, code: string): GatewayError {
   return new GatewayError(403, message, { type: "permission_error", code });
 }
-
-/** True for a content type of `application/json`, with or without parameters. */
-export function isJsonContentType(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  const type = value.split(";", 1)[0]?.trim().toLowerCase();
-  return type === "application/json";
-}
-
-/** The methods whose body must be JSON. */
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /** The gateway's request checks as a middleware; see the module comment for the rules. */
 export function requestGuard(
@@ -187,25 +175,5 @@ export function requestGuard(
     // placeholder response that stands for it is shared and must not be touched.
     if (!c.res.headers.has("x-hono-already-sent")) withCors(c.res);
     return undefined;
-  };
-}
-
-/**
- * The content-type check as a middleware: a `POST`, `PUT` or `PATCH` whose content type is not
- * `application/json` (parameters allowed) gets 415 `unsupported_media_type` before its body is read.
- * A web page can send `text/plain` or form bodies without a CORS preflight; JSON needs one.
- */
-export function requireJsonBody(errorResponse: (error: GatewayError) => Response): MiddlewareHandler {
-  return async (c, next) => {
-    if (!BODY_METHODS.has(c.req.method)) return next();
-    const type = c.req.header("content-type");
-    if (isJsonContentType(type)) return next();
-    const got = type === undefined ? "no content type" : `"${safeValue(type)}"`;
-    return errorResponse(
-      new GatewayError(415, `The request body must be application/json, got ${got}`, {
-        type: "invalid_request_error",
-        code: "unsupported_media_type",
-      }),
-    );
   };
 }
