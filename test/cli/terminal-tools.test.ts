@@ -301,7 +301,7 @@ describe("completion", () => {
       "robocoders comp",
       "robocoders session f",
       "robocoders config get base",
-      "robocoders chat --new",
+      "robocoders chat --max",
     ];
     const calls = lines.map((line) => `complete -C '${line}'; echo ---`).join("\n");
     const result = await runShell("fish", ["--no-config", "-c", `${script}\n${calls}`]);
@@ -315,7 +315,7 @@ describe("completion", () => {
           .filter((l) => l !== "")
           .map((l) => l.split("\t")[0]),
       );
-    expect(answers).toEqual([["completion"], ["forget"], ["base-url"], ["--new-session"]]);
+    expect(answers).toEqual([["completion"], ["forget"], ["base-url"], ["--max-continues"]]);
   });
 });
 
