@@ -27,6 +27,7 @@ async function timed(args, env) {
 /** Runs the CLI start benchmark; resolves to `{rows, details}`. */
 export async function benchCli({ runs = 10 } = {}) {
   const { startEmulator } = await import("../dist/emulator/index.js");
+  const { cacheFileName } = await import("../dist/client/options.js");
   const emulator = await startEmulator({ port: 0 });
   const dir = mkdtempSync(join(tmpdir(), "robocoders-bench-"));
   try {
@@ -42,7 +43,7 @@ export async function benchCli({ runs = 10 } = {}) {
     delete env.ROBOCODERS_LOG;
     const warmCache = () => {
       const sid = emulator.createSession();
-      writeFileSync(join(dir, "robocoders.json"), JSON.stringify({ access_token: token, sid }), {
+      writeFileSync(join(dir, cacheFileName(emulator.url)), JSON.stringify({ access_token: token, sid }), {
         mode: 0o600,
       });
       return sid;
@@ -57,7 +58,8 @@ export async function benchCli({ runs = 10 } = {}) {
       const version = await timed([CLI, "--version"], env);
       const raw = await timed([RAW, emulator.url, token, emulator.createSession(), PROMPT], env);
       warmCache();
-      const chat = await timed([CLI, "chat", "--no-continue", PROMPT], env);
+      // -c: the cached session, so the chat makes one request (a one-shot chat would create a session first).
+      const chat = await timed([CLI, "chat", "-c", "--no-auto-continue", PROMPT], env);
       if (i < 0) continue;
       times.bare.push(bare.wallMs);
       times.version.push(version.wallMs);

@@ -2,13 +2,14 @@
  * `npm run bench`: runs the benchmarks on loopback against the built package (dist/) and prints a table of
  * figures with their targets, marked met or missed; writes the same as JSON to bench/results/latest.json.
  *
- * Usage: node bench/run.mjs [decode] [cli] [gateway] [gateway-scale] [web]   (default: all)
+ * Usage: node bench/run.mjs [decode] [cli] [chat-cpu] [gateway] [gateway-scale] [web]   (default: all)
  * Environment: BENCH_QUICK=1 runs fewer repetitions (a smoke run, not for publishing).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { benchChatCpu } from "./chat-cpu.mjs";
 import { benchCli } from "./cli.mjs";
 import { benchDecode } from "./decode.mjs";
 import { benchGateway } from "./gateway.mjs";
@@ -19,6 +20,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const sections = {
   decode: () => benchDecode({ runs: quick ? 2 : 5 }),
   cli: () => benchCli({ runs: quick ? 3 : 10 }),
+  "chat-cpu": () => benchChatCpu({ runs: quick ? 1 : 5 }),
   gateway: () => benchGateway({ rounds: quick ? 1 : 3, concurrency: 100 }),
   "gateway-scale": () => benchGatewayScale({ sizes: quick ? [1000] : [1000, 5000] }),
   web: () => benchWeb({ runs: quick ? 2 : 5 }),

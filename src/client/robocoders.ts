@@ -28,6 +28,7 @@ import {
 } from "./credentials.js";
 import { bodyFailure, type HttpResponse, HttpTransport } from "./http.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
+import { chatRecorder } from "./recording-wire.js";
 import type {
   AgentName,
   ChatOptions,
@@ -126,6 +127,7 @@ export class Robocoders implements RobocodersClient {
       logger: this.logger,
       retryDelay: this.options.retryDelay,
       secrets,
+      record: options.record === undefined ? undefined : chatRecorder(options.record),
     });
     const cache =
       this.options.cacheDir === undefined
@@ -464,7 +466,7 @@ export class Robocoders implements RobocodersClient {
       const token = await this.credentials.token(call);
       const sid = options?.sid ?? (await this.credentials.cachedSid(token.token));
       if (sid === undefined)
-        throw new InvalidArgumentError("There is no current session: chat first or pass a sid");
+        throw new InvalidArgumentError("There is no current session: chat first, or pass the sid option");
       const body = await this.transport.withRetries(call, this.options.maxRetries, async (attempt) => {
         const response = await this.transport.send(
           {

@@ -3,6 +3,7 @@
  */
 import type { RobocodersEvent } from "../core/events.js";
 import type { Logger, LogLevel } from "../core/logger.js";
+import type { ChatExchange } from "../core/transcript.js";
 
 /** The three agents the service offers. */
 export const AGENTS = ["GeneralCodingAgent", "RepoAgent", "FrontEndAgent"] as const;
@@ -66,6 +67,13 @@ export interface RobocodersOptions {
   logger?: Logger;
   /** Minimum level logged. Default: `ROBOCODERS_LOG`, else `off`. */
   logLevel?: LogLevel;
+  /**
+   * Records every `POST /chat` exchange: the request (token redacted) and the response exactly as received,
+   * once its body ends. A path appends one JSON line per exchange to that file (created owner-only), the
+   * transcript format `robocoders emulate --replay` answers from; a function receives each
+   * {@link ChatExchange}. A recording that fails is logged, never thrown. Default: none.
+   */
+  record?: string | ((exchange: ChatExchange) => void | Promise<void>);
 }
 
 /** Options of one chat call. */

@@ -10,14 +10,18 @@
  */
 
 export { type PyDumpsOptions, PyFloat, type PyValue, pyDumps, pyIsoTimestamp } from "../core/python-json.js";
+export { ADMIN_PREFIX } from "./admin.js";
+export { ADMIN_TOKEN_HEADER } from "./admin-guard.js";
 export { describeEmulator } from "./describe.js";
 export {
   extractDirectives,
   FAULT_HEADER,
   FaultSpecError,
   type PromptDirectives,
+  parseFaultRule,
   parseFaultSpec,
   VERBOSE_HEADER,
 } from "./faults.js";
+export { formatRequestLogLine } from "./request-log.js";
 export { startEmulator } from "./server.js";
 export * from "./types.js";

@@ -47,7 +47,7 @@ interface Row {
   /** Instance faults set on the emulator for this row (e.g. on `/auth`), instead of the directive. */
   instance?: string;
   /**
-   * The call does not name its session (the library picks or creates one, the CLI gets `--new-session`, the
+   * The call does not name its session (the library picks or creates one, the CLI starts a new one, the
    * gateway starts a new conversation), so the faulty request is the first turn. Default: the call names a
    * session whose first turn was played (`sid`, `--session`, `X-Robocoders-Session`).
    */
@@ -236,9 +236,9 @@ describe("fault matrix: library (Robocoders)", () => {
 describe("fault matrix: CLI (dist/cli/main.js)", () => {
   eachRow("cli", async (row, marker) => {
     {
-      const session = row.implicit ? ["--new-session"] : ["--session", await answeredSession(marker)];
+      const session = row.implicit ? [] : ["--session", await answeredSession(marker)];
       const cacheDir = join(dir, marker);
-      const result = await runNode([CLI, "chat", ...session, promptFor(row, marker)], {
+      const result = await runNode([CLI, "chat", "--raw", ...session, promptFor(row, marker)], {
         ROBOCODERS_BASE_URL: emulator.url,
         ROBOCODERS_CACHE_DIR: cacheDir,
       });
