@@ -271,6 +271,14 @@ describe("docs: ```sh blocks run with the built CLI against the emulator", () =>
             // A free port, and loopback only: nothing this test starts listens beyond 127.0.0.1.
             .map((w, i, all) => (all[i - 1] === "--port" ? "0" : all[i - 1] === "--host" ? "127.0.0.1" : w));
           if (command === "ui" && !args.includes("--no-open")) args.push("--no-open");
+          if (!args.includes("--port")) args.push("--port", "0");
+          const keyFile = args.indexOf("--api-key-file");
+          if (keyFile >= 0) {
+            // The reader's own key file: a throw-away one here.
+            const path = join(mkdtempSync(join(tmpdir(), "docs-key-")), "gateway.key");
+            writeFileSync(path, "docs-test-key\n", { mode: 0o600 });
+            args[keyFile + 1] = path;
+          }
           const out = await startAndStop(args);
           expect(out, `${where(b)}: ${original}`).toMatch(/http:\/\//);
           continue;

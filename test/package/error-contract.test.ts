@@ -17,6 +17,8 @@ const ALLOWED: Record<string, string> = {
   "core/python-json.ts: SyntaxError":
     "parsePythonJson fails like JSON.parse; the stream decoder turns it into a skipped line",
   "core/python-json.ts: TypeError": "pyDumps refuses a value JSON cannot hold, as Python's json.dumps does",
+  "emulator/admin.ts: AdminRequestError":
+    "a module-private error of the admin API, caught in the same module and answered as a 4xx; never leaves it",
   "emulator/api.ts: Error": "an invariant (the agent was validated a line before), answered as a 500",
   "emulator/server.ts: Error": "an invariant (listen(port, host) always binds a TCP port)",
   "mcp/server.ts: McpError": "a JSON-RPC error of a tool call, which the MCP SDK answers to the MCP client",
