@@ -287,6 +287,21 @@ describe("a base URL that is not the API", () => {
     expect(wrong.stderr).not.toMatch(/session may have expired/);
     expect(readCache(cacheDir)).toEqual(before);
   });
+
+  it("a base URL that is not an http(s) URL is a usage error naming it", async () => {
+    const { env } = fresh();
+    for (const [args, extra] of [
+      [["--base-url", "htp://api.example", "chat", "hello"], {}],
+      [["chat", "hello"], { ROBOCODERS_BASE_URL: "htp://api.example" }],
+    ] as const) {
+      const result = await runCli([...args], { env: { ...env, ...extra } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        'The base URL "htp://api.example" is not a valid http(s) URL: it must start with http:// or https://',
+      );
+      expect(result.stderr).not.toMatch(/got htp:/);
+    }
+  });
 });
 
 describe("get-code", () => {
