@@ -62,6 +62,36 @@ describe("renderEvent", () => {
     expect(renderEvent(ev({ action: "reject", args: { thought: "cannot" } }))).toBe("✘ rejected cannot\n");
   });
 
+  it("keeps a command's suffixes on its line and shows a finish summary whole, at 50 columns", () => {
+    const width = 50;
+    const run = renderEvent(
+      ev({
+        action: "run",
+        args: {
+          command:
+            "cd /workspace/todo-app-react && npm run start -- -p 3000 > server.log 2>&1 &\necho started",
+          thought: "",
+          background: true,
+        },
+      }),
+      { width },
+    );
+    expect(run).toMatch(/^\$ cd \/workspace\/.*… \(\+1 lines\) \(background\)\n$/);
+    expect(Array.from(run.trimEnd()).length).toBeLessThanOrEqual(width);
+    const summary = "The module, its CLI and its tests are in place and the tests pass. Next: packaging.";
+    const finish = renderEvent(ev({ action: "finish", args: { thought: summary } }), { width });
+    const lines = finish.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines[0]).toMatch(/^✔ finished The module/);
+    for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(width);
+    expect(lines.map((l) => l.trim()).join(" ")).toBe(`✔ finished ${summary}`);
+    const coloured = renderEvent(ev({ action: "reject", args: { thought: summary } }), {
+      width,
+      palette: pc.createColors(true),
+    });
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, "").split("\n")[0]).toMatch(/^✘ rejected The module/);
+  });
+
   it("summarises command output and hides noise", () => {
     expect(
       renderEvent(

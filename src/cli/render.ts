@@ -3,6 +3,7 @@
  * coloured, recognisable line (the command, the file path and its size, never a wall of content).
  * Pure: returns strings, writes nothing.
  */
+import wrapAnsi from "wrap-ansi";
 import type { RobocodersEvent } from "../core/events.js";
 
 /** The colour functions the renderer uses (picocolors' `Colors` fits; identity functions disable colour). */
@@ -111,14 +112,16 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
       }
       case "run": {
         const { line: cmd, more } = firstLine(event.args.command);
-        const suffix = more > 0 ? c.dim(` (+${more} lines)`) : "";
-        const bg = event.args.background === true ? c.dim(" (background)") : "";
-        return `${thought(event.args.thought)}${c.cyan("$")} ${c.bold(truncate(cmd, width - 2))}${suffix}${bg}\n`;
+        // The suffixes stay on the line: the command is cut to leave room for them.
+        const suffix = `${more > 0 ? ` (+${more} lines)` : ""}${event.args.background === true ? " (background)" : ""}`;
+        const room = Math.max(8, width - 2 - suffix.length);
+        return `${thought(event.args.thought)}${c.cyan("$")} ${c.bold(truncate(cmd, room))}${suffix === "" ? "" : c.dim(suffix)}\n`;
       }
       case "run_ipython": {
         const { line: code, more } = firstLine(event.args.code);
-        const suffix = more > 0 ? c.dim(` (+${more} lines)`) : "";
-        return `${thought(event.args.thought)}${c.magenta(">>>")} ${truncate(code, width - 4)}${suffix}\n`;
+        const suffix = more > 0 ? ` (+${more} lines)` : "";
+        const room = Math.max(8, width - 4 - suffix.length);
+        return `${thought(event.args.thought)}${c.magenta(">>>")} ${truncate(code, room)}${suffix === "" ? "" : c.dim(suffix)}\n`;
       }
       case "write":
       case "edit": {
@@ -145,10 +148,24 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
       }
       case "finish":
       case "reject": {
+        // The summary is shown whole, wrapped to the width (continuation lines indented), never cut.
         const ok = event.action === "finish";
-        const detail = firstLine(event.args.thought !== "" ? event.args.thought : event.message).line;
-        const head = ok ? c.green("✔ finished") : c.red("✘ rejected");
-        return `${head}${detail === "" ? "" : ` ${c.dim(truncate(detail, width - 12))}`}\n`;
+        const summary = (event.args.thought !== "" ? event.args.thought : event.message)
+          .replace(/\r\n?/g, "\n")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l !== "")
+          .join("\n");
+        const label = ok ? "finished" : "rejected";
+        const [first = "", ...rest] = wrapAnsi(summary === "" ? label : `${label} ${summary}`, width - 2, {
+          hard: true,
+          trim: true,
+        }).split("\n");
+        const head = ok ? c.green(`✔ ${label}`) : c.red(`✘ ${label}`);
+        const firstRest = first.slice(label.length);
+        let out = `${head}${firstRest === "" ? "" : c.dim(firstRest)}\n`;
+        for (const line of rest) out += `  ${c.dim(line)}\n`;
+        return out;
       }
     }
     return "";
