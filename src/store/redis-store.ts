@@ -186,8 +186,10 @@ export class RedisStore implements Store {
     });
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.run(() => this.client.get(this.k(key)))) ?? undefined;
+  async get(key: string, refreshTtlMs?: number): Promise<string | undefined> {
+    if (refreshTtlMs === undefined) return (await this.run(() => this.client.get(this.k(key)))) ?? undefined;
+    checkTtl(refreshTtlMs);
+    return (await this.run(() => this.client.getex(this.k(key), "PX", refreshTtlMs))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

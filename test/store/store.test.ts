@@ -59,6 +59,19 @@ describe.each(backends)("$name store", (backend) => {
     expect(await store.delete("b")).toBe(false);
   });
 
+  it("keeps a value while it is read with a refreshed expiry", async () => {
+    const [store] = await backend.open(1);
+    if (store === undefined) throw new Error("no store");
+    await store.set("used", "1", 400);
+    await sleep(250);
+    expect(await store.get("used", 400)).toBe("1");
+    await sleep(250);
+    expect(await store.get("used")).toBe("1");
+    await sleep(250);
+    expect(await store.get("used")).toBeUndefined();
+    expect(await store.get("absent", 400)).toBeUndefined();
+  });
+
   it("rejects entries without an expiry", async () => {
     const [store] = await backend.open(1);
     await expect(store?.set("a", "1", 0)).rejects.toBeInstanceOf(InvalidArgumentError);
