@@ -163,6 +163,24 @@ export class RedisStore implements Store {
     return `${this.prefix}${key}`;
   }
 
+  /** @internal The full name of a key (prefix included), for modules with their own Redis layout. */
+  key(name: string): string {
+    return this.k(name);
+  }
+
+  /**
+   * @internal Runs commands on the connection, for modules with their own Redis layout; connection problems
+   * become {@link StoreUnavailableError}.
+   */
+  command<T>(use: (client: Redis) => Promise<T>): Promise<T> {
+    return this.run(() => use(this.client));
+  }
+
+  /** @internal Runs a Lua script (full key names), sending it in full when the server does not know it. */
+  runScript(lua: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return this.script(lua, keys, args);
+  }
+
   /** Runs a command; connection problems become {@link StoreUnavailableError}. */
   private async run<T>(command: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError(`The store at ${this.url} is closed`);
