@@ -1,6 +1,6 @@
 export { AGENT_ALIASES, isAgentName, resolveAgent } from "./agents.js";
 export { extractAccessToken } from "./auth-page.js";
-export { type CacheData, CredentialCache } from "./cache.js";
+export { type CacheData, CredentialCache, type CredentialStore } from "./cache.js";
 export { RobocodersChatStream } from "./chat-stream.js";
 export { backoffDelay, parseRetryAfter } from "./http-errors.js";
 export {
