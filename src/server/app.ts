@@ -12,8 +12,12 @@ import { type RobocodersEvent, referenceText } from "../core/events.js";
 import { createStderrLogger, leveledLogger } from "../core/logger.js";
 import type { McpHttpHandler } from "../mcp/http.js";
 import { formatPrompt } from "../provider/format-prompt.js";
+import { ApiKeys } from "../store/api-keys.js";
+import { StoreCredentialCache } from "../store/credential-store.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { parseRateLimit } from "../store/rate-limit.js";
 import { ConversationCache, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
-import { apiKeyCheck, requireApiKey } from "./api-key.js";
+import { apiKeyCheck, requireApiKey, storeApiKeyCheck } from "./api-key.js";
 import { incomingOf, outgoingOf, readBodyText } from "./body.js";
 import { parseChatRequest } from "./chat-request.js";
 import {
@@ -37,6 +41,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   type GatewayOptions,
 } from "./options.js";
+import { rateLimit } from "./rate-limit.js";
 import { SSE_HEADERS, type SseStream, sseResponse, writeSse } from "./sse.js";
 
 /** The header that pins a session (request) and names the session used (response). */
@@ -174,7 +179,14 @@ export class GatewayApp extends Hono<Env> {
  * Errors are OpenAI error objects. See the README section "gateway" for the error table.
  */
 export function createApp(options: GatewayOptions = {}): GatewayApp {
-  const client = options.client ?? new Robocoders(options.clientOptions ?? {});
+  const store = options.store;
+  // With a shared store, the token (and its refresh) is shared with every instance.
+  const client =
+    options.client ??
+    new Robocoders({
+      ...(store?.kind === "redis" ? { credentialStore: new StoreCredentialCache(store) } : {}),
+      ...options.clientOptions,
+    });
   const conversations =
     options.affinity === false ? undefined : new ConversationCache(options.affinity ?? {});
   const apiKey = options.apiKey === undefined ? process.env[API_KEY_ENV] : options.apiKey;
@@ -187,9 +199,17 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     options.logLevel ?? "info",
     () => secrets,
   );
-  const keyCheck = apiKeyCheck(key);
+  const storeKeys = options.storeKeys === true ? new ApiKeys(store ?? new MemoryStore()) : undefined;
+  const keyCheck = storeKeys === undefined ? apiKeyCheck(key) : storeApiKeyCheck(storeKeys, key);
+  const rule = typeof options.rateLimit === "string" ? parseRateLimit(options.rateLimit) : options.rateLimit;
 
   const app = new GatewayApp(client, options.client === undefined, conversations);
+  if (storeKeys !== undefined) {
+    // Revocations made elsewhere arrive by pub/sub; without it, the short verification cache still
+    // bounds how long a revoked key works.
+    storeKeys.start().catch(() => undefined);
+    app.onClose(() => storeKeys.close());
+  }
 
   const log = (method: string, path: string, status: number, info: RequestInfo) =>
     logRequest(logger, method, path, status, info);
@@ -214,13 +234,20 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
         checkHost: options.checkHost ?? true,
         allowedHosts: options.allowedHosts ?? [],
         corsOrigins: options.corsOrigins ?? [],
-        hasApiKey: key !== undefined,
+        hasApiKey: key !== undefined || storeKeys !== undefined,
       },
       errorResponse,
     ),
   );
   app.use("*", requireApiKey(keyCheck, app.publicPaths, errorResponse));
   app.use("*", requireJsonBody(errorResponse));
+  if (rule !== undefined) {
+    const counts = store ?? new MemoryStore();
+    app.post(
+      "/v1/chat/completions",
+      rateLimit(counts, rule, (header) => keyCheck.callerOf(header), errorResponse),
+    );
+  }
 
   app.get("/health", (c) => c.json({ status: app.isDraining ? "draining" : "ok" }));
 
