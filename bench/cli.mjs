@@ -13,6 +13,10 @@ const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const RAW = fileURLToPath(new URL("./raw-request.mjs", import.meta.url));
 const PROMPT = "Write a Python function that adds two numbers";
 
+/**
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ */
 async function timed(args, env) {
   const r = await run(process.execPath, args, { env });
   if (r.code !== 0)
@@ -23,10 +27,12 @@ async function timed(args, env) {
 /** Runs the CLI start benchmark; resolves to `{rows, details}`. */
 export async function benchCli({ runs = 10 } = {}) {
   const { startEmulator } = await import("../dist/emulator/index.js");
+  const { cacheFileName } = await import("../dist/client/options.js");
   const emulator = await startEmulator({ port: 0 });
   const dir = mkdtempSync(join(tmpdir(), "robocoders-bench-"));
   try {
     const token = await emulator.mintToken();
+    /** @type {NodeJS.ProcessEnv} */
     const env = {
       ...process.env,
       ROBOCODERS_BASE_URL: emulator.url,
@@ -37,11 +43,12 @@ export async function benchCli({ runs = 10 } = {}) {
     delete env.ROBOCODERS_LOG;
     const warmCache = () => {
       const sid = emulator.createSession();
-      writeFileSync(join(dir, "robocoders.json"), JSON.stringify({ access_token: token, sid }), {
+      writeFileSync(join(dir, cacheFileName(emulator.url)), JSON.stringify({ access_token: token, sid }), {
         mode: 0o600,
       });
       return sid;
     };
+    /** @type {Record<"bare" | "version" | "raw" | "chat", number[]>} */
     const times = { bare: [], version: [], raw: [], chat: [] };
     let chatOut = "";
     let rawOut = "";
@@ -51,7 +58,8 @@ export async function benchCli({ runs = 10 } = {}) {
       const version = await timed([CLI, "--version"], env);
       const raw = await timed([RAW, emulator.url, token, emulator.createSession(), PROMPT], env);
       warmCache();
-      const chat = await timed([CLI, "chat", "--no-continue", PROMPT], env);
+      // -c: the cached session, so the chat makes one request (a one-shot chat would create a session first).
+      const chat = await timed([CLI, "chat", "-c", "--no-auto-continue", PROMPT], env);
       if (i < 0) continue;
       times.bare.push(bare.wallMs);
       times.version.push(version.wallMs);
@@ -65,7 +73,12 @@ export async function benchCli({ runs = 10 } = {}) {
         `the CLI printed other text than the raw script:\n${chatOut.slice(0, 300)}\n---\n${rawOut.slice(0, 300)}`,
       );
     }
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    const m = {
+      bare: median(times.bare),
+      version: median(times.version),
+      raw: median(times.raw),
+      chat: median(times.chat),
+    };
     const versionRatio = m.version / m.bare;
     const chatRatio = m.chat / m.raw;
     return {

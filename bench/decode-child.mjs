@@ -20,7 +20,7 @@ async function baseline() {
   const decoder = new TextDecoder();
   let buffer = "";
   let textLength = 0;
-  const pick = (line) => {
+  const pick = (/** @type {string} */ line) => {
     if (!line.trim()) return;
     try {
       const ev = JSON.parse(line);
@@ -30,6 +30,7 @@ async function baseline() {
       // skip malformed lines, as the reference client does
     }
   };
+  if (!res.body) throw new Error("no response body");
   for await (const chunk of res.body) {
     buffer += decoder.decode(chunk, { stream: true });
     const lines = buffer.split("\n");
@@ -70,6 +71,7 @@ async function decoder() {
     body: JSON.stringify({ sid, prompt: String(size), agent: "GeneralCodingAgent" }),
   });
   let textLength = 0;
+  if (!res.body) throw new Error("no response body");
   for await (const ev of decodeEventStream(res.body)) {
     const text = referenceText(ev);
     if (text) textLength += text.length;
@@ -77,7 +79,7 @@ async function decoder() {
   return textLength;
 }
 
-const run = { ours, baseline, decoder }[mode];
+const run = { ours, baseline, decoder }[/** @type {"ours" | "baseline" | "decoder"} */ (mode)];
 if (run === undefined) throw new Error(`unknown mode ${mode}`);
 // Load our modules before the clock starts: start-up is measured by the CLI benchmark.
 if (mode === "ours") await import("../dist/index.js");

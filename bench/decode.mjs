@@ -11,6 +11,11 @@ import { median, round } from "./lib/stats.mjs";
 const CHILD = fileURLToPath(new URL("./decode-child.mjs", import.meta.url));
 const MiB = 1 << 20;
 
+/**
+ * @param {Awaited<ReturnType<typeof startNdjsonServer>>} server
+ * @param {string} mode
+ * @param {number} bytes
+ */
 async function side(server, mode, bytes) {
   const r = await runJson(process.execPath, [CHILD, mode, server.url, String(bytes), server.token]);
   const expected = planStream(server.block, bytes).textLength;

@@ -9,18 +9,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Agent, fetch } from "undici";
+
+/** @typedef {{ ttfc: number | undefined, bytes: number, text: string }} StreamResult */
 import { startService } from "./lib/service.mjs";
 import { percentile, round } from "./lib/stats.mjs";
 
 const PROMPT = "Write a Python function that adds two numbers";
 const MiB = 1 << 20;
 
-/** One stream read directly: create a session, post /chat, time the first line with text. */
+/**
+ * One stream read directly: create a session, post /chat, time the first line with text.
+ * @param {string} url
+ * @param {string} token
+ * @param {Agent} dispatcher
+ * @returns {Promise<StreamResult>}
+ */
 async function direct(url, token, dispatcher) {
   const t0 = performance.now();
   const auth = { authorization: `Bearer ${token}` };
   const s = await fetch(`${url}/create-session`, { headers: auth, dispatcher });
-  const { sid } = await s.json();
+  const { sid } = /** @type {{ sid: string }} */ (await s.json());
   const res = await fetch(`${url}/chat`, {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
@@ -30,9 +38,11 @@ async function direct(url, token, dispatcher) {
   if (res.status !== 200) throw new Error(`direct /chat answered ${res.status}`);
   const decoder = new TextDecoder();
   let buffer = "";
+  /** @type {number | undefined} */
   let ttfc;
   let bytes = 0;
   let text = "";
+  if (!res.body) throw new Error("no response body");
   for await (const chunk of res.body) {
     bytes += chunk.length;
     buffer += decoder.decode(chunk, { stream: true });
@@ -51,7 +61,12 @@ async function direct(url, token, dispatcher) {
   return { ttfc, bytes, text };
 }
 
-/** One stream through the gateway: time the first SSE chunk with content. */
+/**
+ * One stream through the gateway: time the first SSE chunk with content.
+ * @param {string} url
+ * @param {Agent} dispatcher
+ * @returns {Promise<StreamResult>}
+ */
 async function viaGateway(url, dispatcher) {
   const t0 = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
@@ -67,9 +82,11 @@ async function viaGateway(url, dispatcher) {
   if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
   const decoder = new TextDecoder();
   let buffer = "";
+  /** @type {number | undefined} */
   let ttfc;
   let bytes = 0;
   let text = "";
+  if (!res.body) throw new Error("no response body");
   for await (const chunk of res.body) {
     bytes += chunk.length;
     buffer += decoder.decode(chunk, { stream: true });
@@ -94,20 +111,29 @@ async function viaGateway(url, dispatcher) {
 export async function benchGateway({ rounds = 3, concurrency = 100 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "robocoders-bench-gw-"));
   const emulator = await startService(["emulator"]);
+  /** @type {Awaited<ReturnType<typeof startService>> | undefined} */
   let gateway;
   const dispatcher = new Agent({ connections: concurrency * 2, keepAliveTimeout: 10_000 });
   try {
-    gateway = await startService(["gateway", emulator.url, process.env.BENCH_GATEWAY_CACHE ?? dir]);
+    const gw = await startService(["gateway", emulator.url, process.env.BENCH_GATEWAY_CACHE ?? dir]);
+    gateway = gw;
     const page = await (await fetch(`${emulator.url}/auth`, { dispatcher })).text();
     const token = /<pre id="token">\s*([^<\s]+)\s*<\/pre>/.exec(page)?.[1];
     if (!token) throw new Error("no token on the emulator's /auth page");
     // Warm up both paths (the gateway fetches its token here).
     for (let i = 0; i < 3; i++) {
       await direct(emulator.url, token, dispatcher);
-      await viaGateway(gateway.url, dispatcher);
+      await viaGateway(gw.url, dispatcher);
     }
+    /** @type {number[]} */
     const d = [];
+    /** @type {number[]} */
     const g = [];
+    /** @param {StreamResult} x */
+    const ttfcOf = (x) => {
+      if (x.ttfc === undefined) throw new Error("a stream carried no text");
+      return x.ttfc;
+    };
     let upstreamBytes = 0;
     let gatewayCpuMs = 0;
     let gatewayStreams = 0;
@@ -115,18 +141,16 @@ export async function benchGateway({ rounds = 3, concurrency = 100 } = {}) {
       const dr = await Promise.all(
         Array.from({ length: concurrency }, () => direct(emulator.url, token, dispatcher)),
       );
-      const cpu0 = await gateway.cpuMs();
-      const gr = await Promise.all(
-        Array.from({ length: concurrency }, () => viaGateway(gateway.url, dispatcher)),
-      );
-      gatewayCpuMs += (await gateway.cpuMs()) - cpu0;
+      const cpu0 = await gw.cpuMs();
+      const gr = await Promise.all(Array.from({ length: concurrency }, () => viaGateway(gw.url, dispatcher)));
+      gatewayCpuMs += (await gw.cpuMs()) - cpu0;
       gatewayStreams += gr.length;
       for (const x of dr) {
-        d.push(x.ttfc);
+        d.push(ttfcOf(x));
         upstreamBytes += x.bytes;
       }
-      for (const x of gr) g.push(x.ttfc);
-      const want = dr[0].text;
+      for (const x of gr) g.push(ttfcOf(x));
+      const want = dr[0]?.text;
       const bad = gr.filter((x) => x.text !== want).length + dr.filter((x) => x.text !== want).length;
       if (bad > 0) throw new Error(`${bad} streams returned other text than the first direct stream`);
     }

@@ -10,4 +10,11 @@ export * from "./client/index.js";
 export * from "./core/errors.js";
 export * from "./core/events.js";
 export type { Logger, LogLevel } from "./core/logger.js";
+export {
+  type ChatExchange,
+  loadTranscripts,
+  parseTranscript,
+  REDACTED,
+  TRANSCRIPT_FORMAT,
+} from "./core/transcript.js";
 export * from "./provider/index.js";

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { vi } from "vitest";
 import type { Logger } from "../src/core/logger.js";
+import type { ChatRecord, Emulator } from "../src/emulator/types.js";
 
 /**
  * Waits until `check()` holds, polling every 10 ms (servers notice aborts and closes asynchronously);
@@ -17,6 +18,30 @@ export async function until(check: () => boolean, timeoutMs = 5000): Promise<voi
     },
     { timeout: timeoutMs, interval: 10 },
   );
+}
+
+/**
+ * The text a faithful client delivers for these `/chat` records: the text of every real event the
+ * emulator sent, in order (what `.text()`, the CLI and the gateway must reproduce).
+ */
+export function sentText(records: readonly ChatRecord[]): string {
+  return records.flatMap((record) => record.texts).join("");
+}
+
+/**
+ * What the Python reference client yields for these `/chat` records: the text of every line the emulator
+ * wrote (`args.content` if non-empty, else `message`), injected ones included.
+ */
+export function referenceText(records: readonly ChatRecord[]): string {
+  return records.flatMap((record) => record.lines.map((line) => line.text)).join("");
+}
+
+/** The `/chat` records of one session, in order; throws when the emulator saw none. */
+export function sessionChats(emulator: Emulator, sid: string | null | undefined): ChatRecord[] {
+  if (sid === null || sid === undefined) throw new Error("no session id");
+  const records = emulator.chats.filter((record) => record.sid === sid);
+  if (records.length === 0) throw new Error(`the emulator saw no chat for ${sid}`);
+  return records;
 }
 
 /** A log record captured by {@link recordingLogger}. */

@@ -6,6 +6,8 @@
 import { pyDumps } from "../../dist/emulator/index.js";
 import { mulberry32 } from "../../dist/emulator/stream.js";
 
+/** @typedef {{ buffer: Buffer, textLength: number }} Block */
+
 const WORDS = [
   "the",
   "function",
@@ -33,12 +35,20 @@ const WORDS = [
   "output",
 ];
 
+/**
+ * @param {() => number} r
+ * @param {number} n
+ */
 function sentence(r, n) {
   const out = [];
   for (let i = 0; i < n; i++) out.push(WORDS[Math.floor(r() * WORDS.length)]);
   return out.join(" ");
 }
 
+/**
+ * @param {() => number} r
+ * @param {number} lines
+ */
 function code(r, lines) {
   const out = [];
   for (let i = 0; i < lines; i++)
@@ -46,6 +56,7 @@ function code(r, lines) {
   return "def main():\n" + out.join("\n") + "\n";
 }
 
+/** @param {number} i */
 function timestamp(i) {
   const us = (i * 7919) % 1_000_000;
   const base = `2024-11-15T16:${String((10 + ((i / 60) % 50)) | 0).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}`;
@@ -55,6 +66,8 @@ function timestamp(i) {
 /**
  * One block of events (about `targetBytes` long), as a Buffer, and the length in UTF-16 code units of the
  * text the reference rule picks from it (`args.content` if non-empty, else `message`).
+ * @param {number} targetBytes
+ * @returns {Block}
  */
 export function eventBlock(targetBytes, seed = 1) {
   const r = mulberry32(seed);
@@ -135,7 +148,10 @@ export function eventBlock(targetBytes, seed = 1) {
   return { buffer: Buffer.from(lines.join(""), "utf8"), textLength };
 }
 
-/** The last line of a bench stream: a `finish` that ends the turn. */
+/**
+ * The last line of a bench stream: a `finish` that ends the turn.
+ * @returns {Block}
+ */
 export function finishLine(id = 999999) {
   const ev = {
     id,

@@ -12,7 +12,7 @@ const CHUNK = 64 * 1024;
 
 /** A syntactically valid HS256 JWT (not verified by anyone) that expires in an hour. */
 export function fakeJwt() {
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const b64 = (/** @type {object} */ o) => Buffer.from(JSON.stringify(o)).toString("base64url");
   const exp = Math.floor(Date.now() / 1000) + 3600;
   return `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "5b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", exp })}.${Buffer.alloc(32, 7).toString("base64url")}`;
 }
@@ -20,6 +20,8 @@ export function fakeJwt() {
 /**
  * Plans a stream of about `size` bytes: how many repetitions of the block, its exact length and the
  * length of the text the reference rule yields from it.
+ * @param {import("./events.mjs").Block} block
+ * @param {number} size
  */
 export function planStream(block, size) {
   const fin = finishLine();
@@ -71,21 +73,23 @@ export async function startNdjsonServer() {
     for (let i = 0; i < plan.reps && !closed; i++) {
       for (let off = 0; off < block.buffer.length && !closed; off += CHUNK) {
         if (!res.write(block.buffer.subarray(off, off + CHUNK))) {
-          await new Promise((resolve) => {
-            const done = () => {
-              res.off("drain", done);
-              res.off("close", done);
-              resolve();
-            };
-            res.on("drain", done);
-            res.on("close", done);
-          });
+          await new Promise(
+            /** @param {(value: void) => void} resolve */ (resolve) => {
+              const done = () => {
+                res.off("drain", done);
+                res.off("close", done);
+                resolve();
+              };
+              res.on("drain", done);
+              res.on("close", done);
+            },
+          );
         }
       }
     }
     if (!closed) res.end(plan.finish);
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
   const addr = server.address();
   const url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
   return {
@@ -93,9 +97,11 @@ export async function startNdjsonServer() {
     token,
     block,
     close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      new Promise(
+        /** @param {(value: void) => void} resolve */ (resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        },
+      ),
   };
 }

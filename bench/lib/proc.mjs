@@ -1,10 +1,16 @@
 /** Child-process helpers for the benchmarks. */
+
+/** @typedef {{ env?: NodeJS.ProcessEnv, timeoutMs?: number, input?: string }} RunOptions */
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 
 /**
  * Runs a command to completion. Resolves to `{code, stdout, stderr, wallMs}`; rejects when it runs
  * longer than `timeoutMs`.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {RunOptions} [options]
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string, wallMs: number }>}
  */
 export function run(command, args, { env, timeoutMs = 120_000, input } = {}) {
   return new Promise((resolve, reject) => {
@@ -34,10 +40,16 @@ export function run(command, args, { env, timeoutMs = 120_000, input } = {}) {
   });
 }
 
-/** Runs a command and parses the last line of its stdout as JSON; rejects on a non-zero exit. */
+/**
+ * Runs a command and parses the last line of its stdout as JSON; rejects on a non-zero exit.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {RunOptions} [options]
+ * @returns {Promise<any>}
+ */
 export async function runJson(command, args, options) {
   const r = await run(command, args, options);
   if (r.code !== 0) throw new Error(`${args.join(" ")} exited ${r.code}: ${r.stderr.trim().slice(0, 2000)}`);
   const lines = r.stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]);
+  return JSON.parse(lines[lines.length - 1] ?? "");
 }

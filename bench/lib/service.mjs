@@ -5,14 +5,23 @@ import { fileURLToPath } from "node:url";
 
 const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
 
-/** Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens. */
-export async function startService(args, env = process.env) {
+/**
+ * Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens.
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {string[]} [nodeArgs]
+ * @returns {Promise<{ url: string, cpuMs(): Promise<number>, rss(): Promise<number>, eventLoopDelay(): Promise<any>, close(): Promise<void> }>}
+ */
+export async function startService(args, env = process.env, nodeArgs = []) {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there.
   const prof =
     process.env.BENCH_PROFILE && args[0] === "gateway"
       ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
       : [];
-  const child = spawn(process.execPath, [...prof, CHILD, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...prof, CHILD, ...args], {
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => {
     stderr += d;
@@ -26,16 +35,26 @@ export async function startService(args, env = process.env) {
   const { url } = await next();
   return {
     url,
+    async rss() {
+      child.stdin.write("mem\n");
+      return (await next()).rss;
+    },
+    async eventLoopDelay() {
+      child.stdin.write("eld\n");
+      return next();
+    },
     async cpuMs() {
       child.stdin.write("cpu\n");
       return (await next()).cpuMs;
     },
     close() {
-      return new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.stdin.end("exit\n");
-        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-      });
+      return new Promise(
+        /** @param {(value: void) => void} resolve */ (resolve) => {
+          child.once("exit", () => resolve());
+          child.stdin.end("exit\n");
+          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+        },
+      );
     },
   };
 }

@@ -4,8 +4,8 @@ import {
   type LanguageModelV3Prompt,
   type SharedV3Warning,
 } from "@ai-sdk/provider";
-import { formatPrompt } from "../provider/format-prompt.js";
-import type { Message } from "../provider/messages.js";
+import type { Message } from "../core/messages.js";
+import { formatPrompt } from "../core/messages.js";
 
 /** Result of {@link convertToRobocodersPrompt}. */
 export interface RobocodersPrompt {

@@ -14,7 +14,7 @@ export interface GlobalOptions {
   baseUrl?: string;
   /** `--proxy <url>`: proxy for every request. Default: `ROBOCODERS_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`. */
   proxy?: string;
-  /** `--timeout <seconds>`: total time limit of one call. Default: 600. */
+  /** `--timeout <seconds>`: total time limit of one call; 0 for none. Default: 600. */
   timeout?: number;
   /** `--verbose`: log each HTTP request on stderr and show stack traces of errors. Default: false. */
   verbose?: boolean;
@@ -77,7 +77,10 @@ export async function createClient(
   const options: RobocodersOptions = { ...overrides };
   if (globals.baseUrl !== undefined) options.baseURL = globals.baseUrl;
   if (globals.proxy !== undefined) options.proxy = globals.proxy;
-  if (globals.timeout !== undefined) options.timeout = Math.round(globals.timeout * 1000);
+  // 0: no total limit (the longest timer Node keeps); the idle limit still applies.
+  if (globals.timeout !== undefined) {
+    options.timeout = globals.timeout === 0 ? 2_147_483_647 : Math.round(globals.timeout * 1000);
+  }
   if (globals.verbose === true) {
     const envToken = io.env.ROBOCODERS_ACCESS_TOKEN;
     options.logLevel = "debug";

@@ -52,10 +52,14 @@ describe("exitCodeFor", () => {
 
 describe("errorLine", () => {
   it("is one line starting with robocoders:", () => {
-    const line = errorLine(new ServerError("Internal\nServer Error", 500));
+    const line = errorLine(
+      new ServerError("POST /chat failed with a server error (500): Internal\nServer Error", 500),
+    );
     expect(line).toMatch(/^robocoders: /);
     expect(line).not.toContain("\n");
     expect(line).toContain("500");
+    // Said once, not twice.
+    expect(line.split("(500)")).toHaveLength(2);
     expect(line).toContain("Try again later");
   });
 
@@ -68,7 +72,7 @@ describe("errorLine", () => {
   });
 
   it("shows the server's 422 messages", () => {
-    const error = new ValidationError("Validation failed", [
+    const error = new ValidationError("POST /chat was rejected as invalid (422)", [
       { type: "missing", loc: ["body", "sid"], msg: "Field required" },
       { msg: "Input should be a valid string" },
     ]);

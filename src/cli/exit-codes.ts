@@ -134,33 +134,35 @@ function describe(error: unknown): { what: string; hint: string } {
       details.length > 0 && !details.every((d) => error.message.includes(d))
         ? `${error.message} (${details.join("; ")})`
         : error.message;
-    return {
-      what: `The service rejected the request (422): ${message}`,
-      hint: "Check the prompt, agent and session.",
-    };
+    // The message already names the request and the status ("POST /chat was rejected as invalid (422)…").
+    return { what: message, hint: "Check the prompt, agent and session." };
   }
   if (error instanceof RateLimitError) {
     const wait = error.retryAfterMs === undefined ? "" : ` after ${Math.ceil(error.retryAfterMs / 1000)} s`;
-    return { what: `Rate limited by the service: ${error.message}`, hint: `Try again${wait}.` };
+    return { what: error.message, hint: `Try again${wait}.` };
   }
   if (error instanceof ServerError) {
-    return {
-      what: `The service failed (${error.status ?? "5xx"}): ${error.message}`,
-      hint: "Try again later.",
-    };
+    return { what: error.message, hint: "Try again later." };
   }
   if (error instanceof APIError) {
     const status = error.status ?? 0;
     if (status === 404) {
       return {
-        what: `Not found: ${error.message}`,
-        hint: "The session may have expired; run `robocoders session new` or pass --new-session.",
+        what: error.message,
+        hint: "The session may have expired: chat without -c/--session to start a new one.",
       };
     }
-    return { what: `The service rejected the request (${status}): ${error.message}`, hint: "" };
+    return { what: error.message, hint: "" };
   }
   if (error instanceof APITimeoutError) {
-    return { what: error.message, hint: "Raise --timeout or try again." };
+    // The flag is in seconds: say the limit in seconds.
+    const seconds = `${Number((error.timeoutMs / 1000).toFixed(3))} s`;
+    return error.kind === "total"
+      ? {
+          what: `The call took longer than its time limit of ${seconds}`,
+          hint: "Raise --timeout or try again.",
+        }
+      : { what: `No data from the service for ${seconds}`, hint: "Try again." };
   }
   if (error instanceof APIConnectionError) {
     return {

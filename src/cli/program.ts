@@ -7,15 +7,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
+import { registerUiCommand } from "./commands/ui.js";
 import type { CliIO, GlobalOptions } from "./context.js";
 import { processIO } from "./context.js";
-import { ExitCode, errorLine, exitCodeFor } from "./exit-codes.js";
+import { ExitCode, errorLine, exitCodeFor, UsageError } from "./exit-codes.js";
 import { packageVersion } from "./version.js";
 
-function parsePositiveNumber(value: string): number {
+function parsePositiveInteger(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError("Expected a positive number.");
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError("Expected a positive integer.");
+  return n;
+}
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("Expected a number of seconds (0: no total limit).");
   return n;
 }
 
@@ -60,7 +68,11 @@ export function createProgram(io: CliIO, version: string): Command {
     .helpOption("-h, --help", "show help")
     .option("--base-url <url>", "API base URL (default: $ROBOCODERS_BASE_URL or https://api.robocoders.ai)")
     .option("--proxy <url>", "proxy for every request (default: $ROBOCODERS_PROXY, $HTTPS_PROXY)")
-    .option("--timeout <seconds>", "total time limit of one call (default: 600)", parsePositiveNumber)
+    .option(
+      "--timeout <seconds>",
+      "total time limit of one call, 0 for none (default: 600; the idle limit still applies)",
+      parseTimeout,
+    )
     .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
     .option("--no-color", "disable colours (also: NO_COLOR=1)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -79,20 +91,31 @@ export function createProgram(io: CliIO, version: string): Command {
     .description("send a prompt (arguments, else piped stdin) or start a conversation on a terminal")
     .argument("[prompt...]", "the prompt; read from stdin when omitted and stdin is not a terminal")
     .option("-a, --agent <name>", "agent or alias (see `robocoders models`)", DEFAULT_AGENT)
-    .option("--session <sid>", "talk in this session (default: the cached one)")
-    .option("--new-session", "start a fresh session")
+    .option("-c, --continue", "continue the last session (the one the previous chat used)")
+    .option("--session <sid>", "talk in this session (default: a new one)")
+    .addOption(new Option("--new-session", "start a new session (the default)").hideHelp())
+    .option("--raw", "print exactly the provider's text (gpt4free's), nothing added")
     .option("--json", "print one JSON object per event (the typed event, raw fields included)")
     .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
-    .option("--no-continue", "never send `continue` automatically")
+    .option("--no-auto-continue", "never send `continue` automatically")
+    .option(
+      "--record <file>",
+      "append each /chat request and response to a transcript (JSON Lines, token redacted)",
+    )
     .addHelpText(
       "after",
       `
+Sessions: each chat with a prompt starts a new session; -c continues the last one, --session picks one.
+A conversation (no prompt, on a terminal) keeps one session until /new.
+
 Output: on a terminal, agent messages as text and actions (commands, files, delegations) as compact
-lines; otherwise exactly the provider's text, chunk by chunk. In a conversation: /new starts a fresh
-session, /exit or Ctrl-D leaves, Ctrl-C stops the current answer.
+lines; otherwise the provider's texts, separated by blank lines and ending in a newline (--raw: exactly
+the provider's text, as gpt4free prints it). In a conversation: /new starts a fresh session, /exit or
+Ctrl-D leaves, Ctrl-C stops the current answer or clears a half-typed line.
 
 Examples:
   $ robocoders chat "Write a Python script that adds two numbers"
+  $ robocoders chat -c "Now add a --verbose flag"
   $ echo "Build a todo app in React" | robocoders chat -a FrontEndAgent > answer.txt
   $ robocoders chat --json "hello" | jq -r .kind
   $ robocoders chat          # interactive`,
@@ -154,12 +177,114 @@ Examples:
       await runSessionShow(opts, globals(command), io);
     });
 
+  session
+    .command("list")
+    .description(
+      "list the sessions this machine used (* marks the cached one, which the next chat continues)",
+    )
+    .option("--json", "print a JSON array")
+    .option("--names", "print only names and ids, one per line (for shell completion)")
+    .action(async (opts, command: Command) => {
+      const { runSessionList } = await import("./commands/sessions.js");
+      await runSessionList(opts, globals(command), io);
+    });
+  session
+    .command("use")
+    .description("make a session the cached one, which the next chat continues")
+    .argument("<session>", "session name or id (or the start of an id)")
+    .action(async (ref: string, _opts, command: Command) => {
+      const { runSessionUse } = await import("./commands/sessions.js");
+      await runSessionUse(ref, globals(command), io);
+    });
+  session
+    .command("name")
+    .description("give a session a name to use with `session use` and `session forget`")
+    .argument("<session>", "session name or id (or the start of an id)")
+    .argument("<name>", "the new name: letters, digits, '.', '_' or '-'")
+    .action(async (ref: string, name: string, _opts, command: Command) => {
+      const { runSessionName } = await import("./commands/sessions.js");
+      await runSessionName(ref, name, globals(command), io);
+    });
+  session
+    .command("forget")
+    .description("remove a session from the list (and from the cache when it is the cached one)")
+    .argument("<session>", "session name or id (or the start of an id)")
+    .action(async (ref: string, _opts, command: Command) => {
+      const { runSessionForget } = await import("./commands/sessions.js");
+      await runSessionForget(ref, globals(command), io);
+    });
+
+  const config = program
+    .command("config")
+    .description("show or change the settings file (precedence: flag > environment > file > default)");
+  config
+    .command("path")
+    .description("print the settings file's path")
+    .action(async () => {
+      const { runConfigPath } = await import("./commands/config.js");
+      runConfigPath(io);
+    });
+  config
+    .command("list")
+    .description("print every setting, its value and where it comes from")
+    .option("--json", "print a JSON array")
+    .action(async (opts, command: Command) => {
+      const { runConfigList } = await import("./commands/config.js");
+      runConfigList(opts, globals(command), io);
+    });
+  config
+    .command("get")
+    .description("print the value of a setting in effect")
+    .argument("<key>", "agent, base-url, auto-continue or color")
+    .action(async (key: string, _opts, command: Command) => {
+      const { runConfigGet } = await import("./commands/config.js");
+      runConfigGet(key, globals(command), io);
+    });
+  config
+    .command("set")
+    .description("store a setting in the settings file")
+    .argument("<key>", "agent, base-url, auto-continue or color")
+    .argument("<value>", "the value")
+    .action(async (key: string, value: string) => {
+      const { runConfigSet } = await import("./commands/config.js");
+      await runConfigSet(key, value, io);
+    });
+  config
+    .command("unset")
+    .description("remove a setting from the settings file")
+    .argument("<key>", "agent, base-url, auto-continue or color")
+    .action(async (key: string) => {
+      const { runConfigUnset } = await import("./commands/config.js");
+      await runConfigUnset(key, io);
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script (bash, zsh or fish)")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      `
+Install:
+  bash  echo 'source <(robocoders completion bash)' >> ~/.bashrc
+  zsh   echo 'source <(robocoders completion zsh)' >> ~/.zshrc
+  fish  robocoders completion fish > ~/.config/fish/completions/robocoders.fish`,
+    )
+    .action(async (shell: string) => {
+      const { completionScript, SHELLS } = await import("./completion.js");
+      if (!(SHELLS as readonly string[]).includes(shell)) {
+        throw new UsageError(`Unknown shell "${shell}": choose bash, zsh or fish`);
+      }
+      io.stdout.write(completionScript(shell as (typeof SHELLS)[number], program));
+    });
+
   program
     .command("get-code")
     .description("add a GitHub user as collaborator on the session's code repository and print its URL")
     .argument("<github-username>", "the GitHub user to invite")
     .option("--session <sid>", "the session (default: the cached one)")
     .option("--json", "print the JSON result")
+    .option("--open", "also open the repository in the browser (the URL is printed either way)")
     .action(async (username: string, opts, command: Command) => {
       const { runGetCode } = await import("./commands/account.js");
       await runGetCode(username, opts, globals(command), io);
@@ -176,6 +301,15 @@ Examples:
       "--fault <spec>",
       "inject a fault on every request, e.g. 'status=503, count=1' (repeatable)",
       collect,
+    )
+    .option("--log", "print one line per request on stderr (method, path, status, faults, duration)")
+    .option("--replay <path>", "answer /chat from recorded transcripts (a .jsonl file or a folder of them)")
+    .option("--no-admin", "turn off the admin API under /__emulator/ (on by default on loopback)")
+    .addOption(
+      new Option(
+        "--admin-token <token>",
+        "require this token for the admin API (also turns it on off loopback)",
+      ).env("ROBOCODERS_EMULATOR_ADMIN_TOKEN"),
     )
     .action(async (opts, command: Command) => {
       const { runEmulate } = await import("./commands/emulate.js");
@@ -207,6 +341,31 @@ Examples:
       "--cors-origin <origin>",
       "let web pages from this origin call the gateway, e.g. http://localhost:3000 ('*' needs an API key; repeatable)",
       collect,
+    )
+    .option(
+      "--keep-alive <seconds>",
+      "SSE comment after this much silence, 0 for none (default: 15)",
+      parseCount,
+    )
+    .option(
+      "--max-answer-bytes <n>",
+      "largest non-streamed answer; past it 502 (default: 16777216)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--max-concurrency <n>",
+      "most chat completions running at once; past it 429 (default: 256)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--grace <seconds>",
+      "on SIGTERM: how long /health says draining and running answers may finish (default: 10)",
+      parseCount,
+    )
+    .addOption(
+      new Option("--text <mode>", "answer text: separated agent messages, or the reference client's text")
+        .choices(["separated", "reference"])
+        .default("separated"),
     )
     .addOption(
       new Option(
@@ -252,6 +411,7 @@ Examples:
       await runDemo(opts, globals(command), io);
     });
 
+  registerUiCommand(program, io);
   return program;
 }
 

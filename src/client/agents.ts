@@ -1,7 +1,8 @@
 /**
- * Agent names and their aliases, and the resolution used by the client and the provider.
+ * Agent names and their aliases, and their resolution (used by the client, the CLI, the gateway and the
+ * AI SDK provider).
  */
-import { ModelNotSupportedError } from "../core/errors.js";
+import { type ModelCatalog, resolveModel } from "../core/models.js";
 import { AGENTS, type AgentName, DEFAULT_AGENT } from "./types.js";
 
 /**
@@ -23,19 +24,19 @@ export function isAgentName(name: string): name is AgentName {
   return (AGENTS as readonly string[]).includes(name);
 }
 
+/** The agents as a model catalogue: `GeneralCodingAgent` by default, the three agents, {@link AGENT_ALIASES}. */
+export const AGENT_CATALOG: ModelCatalog<AgentName> = Object.freeze({
+  defaultModel: DEFAULT_AGENT,
+  models: AGENTS,
+  modelAliases: AGENT_ALIASES,
+});
+
 /**
- * Resolves an agent name or alias: empty or `undefined` → `GeneralCodingAgent`; an agent name or alias in
- * any letter case → that agent.
+ * Resolves an agent name or alias with {@link resolveModel} over {@link AGENT_CATALOG}: empty or
+ * `undefined` → `GeneralCodingAgent`; an agent name or alias in any letter case → that agent.
+ * @param provider who is asking, named in the error.
  * @throws ModelNotSupportedError for anything else, listing the agents.
  */
 export function resolveAgent(name: string | undefined, provider = "Robocoders"): AgentName {
-  const trimmed = name?.trim() ?? "";
-  if (trimmed === "") return DEFAULT_AGENT;
-  if (isAgentName(trimmed)) return trimmed;
-  const lower = trimmed.toLowerCase();
-  const byCase = AGENTS.find((agent) => agent.toLowerCase() === lower);
-  if (byCase !== undefined) return byCase;
-  const alias = Object.hasOwn(AGENT_ALIASES, lower) ? AGENT_ALIASES[lower] : undefined;
-  if (alias !== undefined) return alias;
-  throw new ModelNotSupportedError(trimmed, AGENTS, provider);
+  return resolveModel(AGENT_CATALOG, name, provider);
 }

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { CacheWriteError, RobocodersError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { isRecord } from "../internal/values.js";
 import type { CallContext } from "./call-context.js";
 import { cacheFileName } from "./options.js";
 
@@ -45,10 +46,6 @@ const loadWriter = (): Promise<WriteFn> => {
   writerModule ??= import("write-file-atomic").then((module) => module.default);
   return writerModule;
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {

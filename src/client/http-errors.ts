@@ -16,6 +16,7 @@ import {
   type ValidationIssue,
 } from "../core/errors.js";
 import { redact, redactFields } from "../core/logger.js";
+import { isRecord } from "../internal/values.js";
 
 /** Longest `Retry-After` honoured, in ms: 60 s. */
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -50,10 +51,6 @@ export function backoffDelay(
   if (retryAfterMs !== undefined) return retryAfterMs;
   const exponential = Math.min(baseMs * 2 ** retry, MAX_BACKOFF_MS);
   return Math.round(exponential * (1 - 0.25 * random()));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Parses a response body: JSON when it parses, else the text. */

@@ -19,6 +19,7 @@ import { type CallContext, sleep } from "./call-context.js";
 import { backoffDelay, errorFromResponse, isIdleTimeout, mapTransportError } from "./http-errors.js";
 import { NodeWire } from "./node-wire.js";
 import type { ProxySetting } from "./options.js";
+import { type ChatRecorder, RecordingWire } from "./recording-wire.js";
 import type { FetchLike } from "./types.js";
 import type { HttpResponse, Wire } from "./wire.js";
 
@@ -55,6 +56,8 @@ export interface TransportConfig {
   retryDelay: number;
   /** The secrets to redact from messages (the tokens in use). */
   secrets: () => readonly string[];
+  /** Receives every `POST /chat` exchange (see `RobocodersOptions.record`). Default: none. */
+  record?: ChatRecorder | undefined;
 }
 
 /** Which transport a client uses: `node` (`node:http`/`node:https`) or `undici` (proxy or custom `fetch`). */
@@ -88,9 +91,12 @@ export class HttpTransport {
 
   constructor(config: TransportConfig) {
     this.config = config;
-    if (transportKind(config) === "node") this.wire = new NodeWire(config.baseURL);
+    const record = config.record;
+    const recording = (wire: Wire): Wire =>
+      record === undefined ? wire : new RecordingWire(wire, record, config.logger);
+    if (transportKind(config) === "node") this.wire = recording(new NodeWire(config.baseURL));
     else {
-      const wire = undiciWire(config);
+      const wire = undiciWire(config).then(recording);
       // A failure to load surfaces on the first request.
       wire.catch(() => undefined);
       this.wire = wire;

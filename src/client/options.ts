@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import envPaths from "env-paths";
 import { InvalidArgumentError } from "../core/errors.js";
 import { type LogLevel, parseLogLevel } from "../core/logger.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../core/ndjson.js";
 import { DEFAULT_BASE_URL, type RobocodersOptions } from "./types.js";
 
 /** Default total timeout of a call: 600 000 ms (10 minutes), as the reference client. */
@@ -15,8 +16,6 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 export const DEFAULT_MAX_RETRIES = 2;
 /** Default number of automatic `continue` prompts. */
 export const DEFAULT_MAX_CONTINUES = 1;
-/** Default longest accepted line of the event stream: 64 MiB. */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Default base delay of the retry backoff: 500 ms. */
 export const DEFAULT_RETRY_DELAY_MS = 500;
 /** Name of the cache file of the default base URL inside the cache folder (the reference client's file). */

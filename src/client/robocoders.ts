@@ -15,6 +15,7 @@ import { type RawEvent, rawEndsTurn, referenceWaitsForResponse } from "../core/e
 import { isJwtExpired, jwtExpiry, looksLikeJwt } from "../core/jwt.js";
 import { createStderrLogger, type Logger, leveledLogger } from "../core/logger.js";
 import { decodeEventStream } from "../core/ndjson.js";
+import { isRecord } from "../internal/values.js";
 import { resolveAgent } from "./agents.js";
 import { CredentialCache } from "./cache.js";
 import { CallContext } from "./call-context.js";
@@ -27,6 +28,7 @@ import {
 } from "./credentials.js";
 import { bodyFailure, type HttpResponse, HttpTransport } from "./http.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
+import { chatRecorder } from "./recording-wire.js";
 import type {
   AgentName,
   ChatOptions,
@@ -64,14 +66,12 @@ interface ChatRun extends CallState {
   readonly call: CallContext;
   readonly progress: ChatProgress;
   readonly maxContinues: number;
+  /** Called when a `/chat` request of the call answered 200 (see `ChatOptions.onResponse`). */
+  readonly onResponse?: (() => void) | undefined;
 }
 
 /** Which `/chat` request of a call is being opened. */
 type Turn = "first" | "continue";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const is401 = (error: unknown): error is AuthenticationError =>
   error instanceof AuthenticationError && error.status === 401;
@@ -127,6 +127,7 @@ export class Robocoders implements RobocodersClient {
       logger: this.logger,
       retryDelay: this.options.retryDelay,
       secrets,
+      record: options.record === undefined ? undefined : chatRecorder(options.record),
     });
     const cache =
       options.credentialStore ??
@@ -193,6 +194,7 @@ export class Robocoders implements RobocodersClient {
           // Resolved when the call starts.
           token: { token: "", source: "memory" },
           sid: options.sid ?? "",
+          onResponse: options.onResponse,
         }),
       options.sid,
     );
@@ -210,6 +212,7 @@ export class Robocoders implements RobocodersClient {
       const continuing = turn > 0;
       const response = await this.openChat(run, continuing ? "continue" : "first");
       progress.sid = run.sid;
+      run.onResponse?.();
       let waits = false;
       let finished = false;
       let endedTurn = false;
@@ -264,12 +267,14 @@ export class Robocoders implements RobocodersClient {
       }
     } finally {
       if (!finished) {
-        call.abort();
+        // Close the body first (its iterator owns the response), then abort the request: aborting first
+        // destroys a response nobody listens to any more, and its AbortError goes unhandled.
         try {
           await iterator.return?.();
         } catch {
           // The body is being abandoned; its close error adds nothing.
         }
+        call.abort();
       }
     }
   }
@@ -462,7 +467,7 @@ export class Robocoders implements RobocodersClient {
       const token = await this.credentials.token(call);
       const sid = options?.sid ?? (await this.credentials.cachedSid(token.token));
       if (sid === undefined)
-        throw new InvalidArgumentError("There is no current session: chat first or pass a sid");
+        throw new InvalidArgumentError("There is no current session: chat first, or pass the sid option");
       const body = await this.transport.withRetries(call, this.options.maxRetries, async (attempt) => {
         const response = await this.transport.send(
           {

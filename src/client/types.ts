@@ -3,6 +3,7 @@
  */
 import type { RobocodersEvent } from "../core/events.js";
 import type { Logger, LogLevel } from "../core/logger.js";
+import type { ChatExchange } from "../core/transcript.js";
 import type { CredentialStore } from "./cache.js";
 
 /** The three agents the service offers. */
@@ -73,6 +74,13 @@ export interface RobocodersOptions {
   logger?: Logger;
   /** Minimum level logged. Default: `ROBOCODERS_LOG`, else `off`. */
   logLevel?: LogLevel;
+  /**
+   * Records every `POST /chat` exchange: the request (token redacted) and the response exactly as received,
+   * once its body ends. A path appends one JSON line per exchange to that file (created owner-only), the
+   * transcript format `robocoders emulate --replay` answers from; a function receives each
+   * {@link ChatExchange}. A recording that fails is logged, never thrown. Default: none.
+   */
+  record?: string | ((exchange: ChatExchange) => void | Promise<void>);
 }
 
 /** Options of one chat call. */
@@ -101,6 +109,11 @@ export interface ChatOptions {
   maxContinues?: number;
   /** Overrides the client's `maxRetries` for this call. */
   maxRetries?: number;
+  /**
+   * Called each time a `/chat` request of this call is answered 200, before its first event (once per
+   * turn: automatic continues call it again). A server relaying the stream can start its own answer here.
+   */
+  onResponse?: () => void;
 }
 
 /**

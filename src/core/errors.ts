@@ -1,6 +1,8 @@
 /**
  * The error hierarchy of robocoders. Every error thrown by the library is a {@link RobocodersError}
- * with a stable machine-readable {@link RobocodersError.code}; HTTP errors also carry `status`.
+ * with a stable machine-readable {@link RobocodersError.code}; HTTP errors also carry `status`. The
+ * deliberate exceptions (the AI SDK provider's AI SDK errors, `pyDumps`'s `TypeError`) are listed in
+ * docs/client.md and in test/package/error-contract.test.ts.
  *
  * Messages never contain the access token, the `Authorization` header or the cache contents.
  */

@@ -9,6 +9,8 @@
  * union). Every event keeps the object it came from in `raw`, so nothing the server sent is lost.
  */
 
+import { isRecord } from "../internal/values.js";
+
 /** A JSON object as decoded from one line of the stream. */
 export type RawEvent = Record<string, unknown>;
 
@@ -198,10 +200,6 @@ const KNOWN_OBSERVATIONS = new Set([
   "agent_state_changed",
 ]);
 
-function isObject(value: unknown): value is Args {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 const str = (value: unknown, fallback = ""): string => (typeof value === "string" ? value : fallback);
 const int = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isFinite(value) ? value : undefined;
@@ -247,12 +245,12 @@ function actionArgs(action: string, args: Args): Args {
       return {
         ...args,
         agent: str(args.agent),
-        inputs: isObject(args.inputs) ? args.inputs : {},
+        inputs: isRecord(args.inputs) ? args.inputs : {},
         thought: str(args.thought),
       };
     case "finish":
     case "reject":
-      return { ...args, outputs: isObject(args.outputs) ? args.outputs : {}, thought: str(args.thought) };
+      return { ...args, outputs: isRecord(args.outputs) ? args.outputs : {}, thought: str(args.thought) };
     default:
       return args;
   }
@@ -265,7 +263,7 @@ function actionArgs(action: string, args: Args): Args {
 export function toEvent(raw: RawEvent): RobocodersEvent {
   const common = base(raw);
   if (typeof raw.action === "string") {
-    const args = isObject(raw.args) ? raw.args : {};
+    const args = isRecord(raw.args) ? raw.args : {};
     if (KNOWN_ACTIONS.has(raw.action)) {
       return {
         ...common,
@@ -277,7 +275,7 @@ export function toEvent(raw: RawEvent): RobocodersEvent {
     return { ...common, kind: "unknown_action", action: raw.action, args };
   }
   if (typeof raw.observation === "string") {
-    const extras = isObject(raw.extras) ? raw.extras : {};
+    const extras = isRecord(raw.extras) ? raw.extras : {};
     const content = str(raw.content);
     if (KNOWN_OBSERVATIONS.has(raw.observation)) {
       const typedExtras =
@@ -337,7 +335,7 @@ export function rawEndsTurn(raw: RawEvent): boolean {
   const { action } = raw;
   if (typeof action === "string") return action === "finish" || action === "reject";
   if (raw.observation === "agent_state_changed") {
-    return isObject(raw.extras) && TURN_ENDING_STATES.has(String(raw.extras.agent_state));
+    return isRecord(raw.extras) && TURN_ENDING_STATES.has(String(raw.extras.agent_state));
   }
   if (typeof raw.observation === "string") return false;
   return raw.error === true;
@@ -374,7 +372,7 @@ function asText(value: unknown): string {
 export function referenceText(raw: RawEvent): string | undefined {
   let content: unknown;
   if ("args" in raw) {
-    if (!isObject(raw.args)) return undefined;
+    if (!isRecord(raw.args)) return undefined;
     content = raw.args.content;
   }
   if (truthy(content)) return asText(content);
@@ -384,7 +382,7 @@ export function referenceText(raw: RawEvent): string | undefined {
 
 /** The reference client's continue rule: `action == "message"` and a truthy `args.wait_for_response`. */
 export function referenceWaitsForResponse(raw: RawEvent): boolean {
-  return raw.action === "message" && isObject(raw.args) && truthy(raw.args.wait_for_response);
+  return raw.action === "message" && isRecord(raw.args) && truthy(raw.args.wait_for_response);
 }
 
 /** The event's timestamp as a `Date` (a timestamp without offset is UTC), or `undefined`. */

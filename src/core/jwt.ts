@@ -3,6 +3,8 @@
  * token expires and refresh it before the server rejects it. Nothing here proves a token is genuine.
  */
 
+import { isRecord } from "../internal/values.js";
+
 /** The claims of a JWT payload. The Robocoders token carries `sub` (a UUID) and `exp` only. */
 export interface JwtClaims {
   /** Subject: the identity the token was issued to. */
@@ -15,10 +17,6 @@ export interface JwtClaims {
 /** One base64url segment: the URL-safe alphabet, no padding, a length that can encode whole bytes. */
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Decodes one base64url segment holding a JSON object, or returns `undefined`. */
@@ -27,7 +25,7 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
   if (!SEGMENT.test(segment) || segment.length % 4 === 1) return undefined;
   try {
     const value: unknown = JSON.parse(utf8.decode(Buffer.from(segment, "base64url")));
-    return isObject(value) ? value : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type PyValue, pyDumps } from "../emulator/py-json.js";
 import { APITimeoutError, InvalidArgumentError, StreamError } from "./errors.js";
 import type { RawEvent } from "./events.js";
 import {
@@ -10,7 +9,7 @@ import {
   LineSplitter,
   type SkipReason,
 } from "./ndjson.js";
-import { parsePythonJson } from "./pyjson.js";
+import { type PyValue, parsePythonJson, pyDumps } from "./python-json.js";
 
 const encoder = new TextEncoder();
 const bytes = (text: string): Uint8Array => encoder.encode(text);

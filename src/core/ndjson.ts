@@ -6,9 +6,10 @@
  * change the result. Each complete line is then decoded as UTF-8 and parsed once.
  */
 
+import { isRecord } from "../internal/values.js";
 import { InvalidArgumentError, RobocodersError, StreamError } from "./errors.js";
 import type { RawEvent } from "./events.js";
-import { parsePythonJson } from "./pyjson.js";
+import { parsePythonJson } from "./python-json.js";
 
 /** Default for {@link DecodeOptions.maxLineBytes}: 64 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -124,10 +125,6 @@ function isBlank(line: Uint8Array): boolean {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Lenient = new TextDecoder("utf-8");
 
-function isRawEvent(value: unknown): value is RawEvent {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * A line decoder with the same rules as {@link decodeEventStream}, for callers that already have lines.
  * Returns the object, or `undefined` for a skipped line (reported to `onSkip`, except blank lines).
@@ -148,7 +145,7 @@ export function decodeEventLine(line: Uint8Array, onSkip?: DecodeOptions["onSkip
     onSkip?.("malformed", text);
     return undefined;
   }
-  if (isRawEvent(value)) return value;
+  if (isRecord(value)) return value;
   onSkip?.("not_object", text);
   return undefined;
 }

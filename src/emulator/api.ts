@@ -4,11 +4,14 @@
  * then the Bearer token, then the body's fields, then the session), and the answers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { exchangeBody } from "../core/transcript.js";
 import { type ChatRequestInfo, planScriptedChat, sleep, writeChatStream } from "./chat-response.js";
 import { appliedFaultNames } from "./fault-rules.js";
 import { extractDirectives, FAULT_HEADER, FaultSpecError, VERBOSE_HEADER } from "./faults.js";
 import { authPage, docsPage, openApiDocument } from "./pages.js";
+import { planReplayChat } from "./replay.js";
 import { type Replier, replier } from "./replies.js";
+import type { RequestTrace } from "./request-log.js";
 import type { EmulatorState } from "./state.js";
 import type { EndpointName, Faults } from "./types.js";
 import { type FieldSpec, isAgent, validateBody } from "./validation.js";
@@ -38,8 +41,8 @@ export interface ApiContext {
   state: EmulatorState;
   /** Aborts when the emulator closes. */
   lifetime: AbortSignal;
-  /** Hears the faults applied to each request (for the request log). */
-  onFaults?: (names: readonly string[]) => void;
+  /** Whether the admin API is on (its paths then appear in `/openapi.json`). */
+  admin: boolean;
 }
 
 /** Reads a request body as UTF-8. */
@@ -97,12 +100,40 @@ async function authenticate(state: EmulatorState, req: IncomingMessage, reply: R
   return false;
 }
 
-/** Answers one request to a path of {@link API_ROUTES}, or 404 for any other path. */
+/** Answers a `/chat` request that passed every check with the recorded exchange for its prompt. */
+async function replayChat(
+  context: ApiContext,
+  res: ServerResponse,
+  reply: Replier,
+  request: ChatRequestInfo,
+  trace: RequestTrace,
+): Promise<void> {
+  const { state } = context;
+  const exchange = state.replay?.take(request.prompt);
+  if (exchange === undefined) {
+    reply.json(500, { detail: "The emulator has no recorded /chat response left to replay" });
+    return;
+  }
+  const { status, headers } = exchange.response;
+  if (status !== 200) {
+    const { "content-type": contentType = "application/json", ...rest } = headers;
+    reply.send(status, exchangeBody(exchange), contentType, rest);
+    return;
+  }
+  const chat = planReplayChat(exchange, request.faults, state.latencyMs);
+  await writeChatStream(res, state, context.lifetime, request, chat, trace);
+}
+
+/**
+ * Answers one request to a path of {@link API_ROUTES}, or 404 for any other path; notes the faults
+ * applied and the chat record in `trace`.
+ */
 export async function handleApiRequest(
   context: ApiContext,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
+  trace: RequestTrace,
 ): Promise<void> {
   const { state } = context;
   const route = API_ROUTES[path];
@@ -137,7 +168,7 @@ export async function handleApiRequest(
   }
   const applied = appliedFaultNames(faults, endpoint);
   state.countFaults(applied);
-  context.onFaults?.(applied);
+  trace.faults = applied;
   if (faults.firstByteDelayMs !== undefined) await sleep(faults.firstByteDelayMs, context.lifetime);
   if (faults.status !== undefined) {
     reply.faultStatus(faults);
@@ -146,7 +177,7 @@ export async function handleApiRequest(
 
   switch (endpoint) {
     case "auth": {
-      const token = await state.mintToken(faults.expiredToken ? { expiresInSeconds: -60 } : {});
+      const { token } = await state.mintToken(faults.expiredToken ? { expiresInSeconds: -60 } : {});
       reply.send(200, authPage(token), "text/html; charset=utf-8");
       return;
     }
@@ -154,7 +185,7 @@ export async function handleApiRequest(
       reply.send(200, docsPage(), "text/html; charset=utf-8");
       return;
     case "openapi.json":
-      reply.json(200, openApiDocument());
+      reply.json(200, openApiDocument({ admin: context.admin }));
       return;
     case "create-session":
       if (!(await authenticate(state, req, reply))) return;
@@ -199,8 +230,12 @@ export async function handleApiRequest(
         cleanPrompt: directives.prompt,
         faults,
       };
+      if (state.replay !== undefined) {
+        await replayChat(context, res, reply, request, trace);
+        return;
+      }
       const chat = planScriptedChat(session, agent, directives.prompt, faults, verbose, state.latencyMs);
-      await writeChatStream(res, state, context.lifetime, request, chat);
+      await writeChatStream(res, state, context.lifetime, request, chat, trace);
       return;
     }
   }

@@ -4,6 +4,7 @@
  * when the client hangs up or a fault cuts the stream.
  */
 import type { ServerResponse } from "node:http";
+import type { RequestTrace } from "./request-log.js";
 import { playTurn } from "./scripts.js";
 import type { EmulatorState, Session } from "./state.js";
 import { type BodyPlan, numberSteps, type PlannedLine, planBody, planLines } from "./stream.js";
@@ -13,6 +14,8 @@ import type { AgentName, ChatOutcome, ChatRecord, Faults, SentLine } from "./typ
 export interface PlannedChat {
   lines: PlannedLine[];
   plan: BodyPlan;
+  /** `content-type` of the response. Default: the instance's `chatContentType`. */
+  contentType?: string | undefined;
 }
 
 /** Plays one scripted turn of `session` and plans its body (advances the session's task and clock). */
@@ -25,7 +28,10 @@ export function planScriptedChat(
   latencyMs: number,
 ): PlannedChat {
   const nowMicros = Date.now() * 1000;
-  const steps = playTurn(session.task, agent, prompt);
+  const steps = playTurn(session.task, agent, prompt, {
+    ...(faults.askAgain === undefined ? {} : { askAgain: faults.askAgain }),
+    ...(faults.textAfterAsk === undefined ? {} : { textAfterAsk: faults.textAfterAsk }),
+  });
   const events = numberSteps(steps, session.sid, session.clock, verbose, nowMicros);
   const lines = planLines(events, faults, { sid: session.sid, clock: session.clock, nowMicros });
   return { lines, plan: planBody(lines, faults, latencyMs) };
@@ -72,6 +78,7 @@ export async function writeChatStream(
   lifetime: AbortSignal,
   request: ChatRequestInfo,
   chat: PlannedChat,
+  trace?: RequestTrace,
 ): Promise<void> {
   const { lines, plan } = chat;
   const { faults } = request;
@@ -84,6 +91,7 @@ export async function writeChatStream(
     completed: false,
   };
   state.addChat(record);
+  if (trace !== undefined) trace.chat = record;
 
   const closed = new AbortController();
   let finished = false;
@@ -107,7 +115,7 @@ export async function writeChatStream(
   state.countStatus("chat", 200);
   res.writeHead(200, {
     server: "uvicorn",
-    "content-type": state.chatContentType,
+    "content-type": chat.contentType ?? state.chatContentType,
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   });

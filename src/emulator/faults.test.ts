@@ -5,6 +5,7 @@ import {
   FaultSpecError,
   faultNames,
   mergeFaults,
+  parseFaultRule,
   parseFaultSpec,
   parseSize,
   ruleEndpoints,
@@ -125,5 +126,63 @@ describe("rule scope and merging", () => {
       "crlf",
       "silence",
     ]);
+  });
+});
+
+describe("script shapes", () => {
+  it("parses ask-again (default 1) and text-after-ask, in specs and rules", () => {
+    expect(parseFaultSpec("ask-again")).toEqual({ askAgain: 1 });
+    expect(parseFaultSpec("ask-again=3, text-after-ask")).toEqual({ askAgain: 3, textAfterAsk: true });
+    expect(() => parseFaultSpec("ask-again=many")).toThrow(FaultSpecError);
+    expect(parseFaultRule({ askAgain: 2, textAfterAsk: true })).toEqual({ askAgain: 2, textAfterAsk: true });
+    expect(ruleEndpoints(parseFaultSpec("ask-again"))).toEqual(["chat"]);
+  });
+
+  it("names them, except ask-again=0", () => {
+    expect(faultNames({ askAgain: 2, textAfterAsk: true })).toEqual(["text-after-ask", "ask-again"]);
+    expect(faultNames({ askAgain: 0 })).toEqual([]);
+  });
+});
+
+describe("parseFaultRule", () => {
+  it("accepts every field of a rule as JSON", () => {
+    const rule = {
+      status: 429,
+      retryAfter: "date",
+      count: 2,
+      endpoint: ["auth", "chat"],
+      expiredToken: true,
+      chunking: { mode: "random", seed: 3, min: 1, max: 9 },
+      crlf: true,
+      blankLines: true,
+      longLineBytes: 4096,
+      cutMidLine: 3,
+      silenceMs: 0,
+      verbose: false,
+    };
+    expect(parseFaultRule(rule)).toEqual(rule);
+    expect(parseFaultRule({ endpoint: "chat", chunking: { mode: "fixed", size: 1 } })).toEqual({
+      endpoint: ["chat"],
+      chunking: { mode: "fixed", size: 1 },
+    });
+    expect(parseFaultRule({ crlf: null })).toEqual({});
+  });
+
+  it.each([
+    [[], "a fault rule must be a JSON object"],
+    [{ status: "503" }, '"status" must be a number'],
+    [{ status: 418 }, '"status" must be one of'],
+    [{ count: -1 }, '"count" must be a non-negative integer'],
+    [{ silenceMs: 1.5 }, '"silenceMs" must be a non-negative integer'],
+    [{ retryAfter: "later" }, '"retryAfter"'],
+    [{ cutMidLine: "half" }, '"cutMidLine"'],
+    [{ chunking: { mode: "fixed", size: 0 } }, '"chunking"'],
+    [{ chunking: { mode: "lines", size: 3 } }, '"chunking"'],
+    [{ endpoint: ["chat", "admin"] }, 'unknown endpoint "admin"'],
+    [{ crlf: 1 }, '"crlf" must be true or false'],
+    [{ teleport: true }, 'unknown fault rule field "teleport"'],
+  ])("rejects %j", (value, message) => {
+    expect(() => parseFaultRule(value)).toThrow(FaultSpecError);
+    expect(() => parseFaultRule(value)).toThrow(message);
   });
 });

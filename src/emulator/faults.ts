@@ -78,7 +78,8 @@ function parseChunking(value: string | undefined): Chunking {
  * distinct), `expired-token`, `chunk=<lines|whole|split|n|random[:seed]>`, `crlf`, `split-crlf`, `utf8`,
  * `blank-lines`, `no-final-newline`, `malformed`, `non-object`, `nan`, `control`, `error-frame`,
  * `long-line[=<size>]`, `silence=<ms>`, `slow-first-byte=<ms>`, `slow-body=<ms>`, `cut-mid-line[=<lines>]`,
- * `missing-final-chunk`, `verbose`. A bare status number (`503`) is short for `status=503`.
+ * `missing-final-chunk`, `verbose`, `ask-again[=<n>]`, `text-after-ask`. A bare status number (`503`) is
+ * short for `status=503`.
  * @throws {FaultSpecError} on an unknown token or a bad value.
  */
 export function parseFaultSpec(spec: string, defaultLongLineBytes = 3 << 20): FaultRule {
@@ -172,6 +173,12 @@ export function parseFaultSpec(spec: string, defaultLongLineBytes = 3 << 20): Fa
       case "verbose":
         rule.verbose = true;
         break;
+      case "ask-again":
+        rule.askAgain = value === undefined ? 1 : parseNonNegativeInt(name, value);
+        break;
+      case "text-after-ask":
+        rule.textAfterAsk = true;
+        break;
       default:
         throw new FaultSpecError(`unknown fault "${name}"`);
     }
@@ -257,10 +264,112 @@ export function faultNames(faults: Faults): string[] {
     ["bodyDelayMs", "slow-body"],
     ["cutMidLine", "cut-mid-line"],
     ["missingFinalChunk", "missing-final-chunk"],
+    ["textAfterAsk", "text-after-ask"],
   ];
   for (const [key, name] of flags) {
     const value = faults[key];
     if (value !== undefined && value !== false) names.push(name);
   }
+  if (faults.askAgain !== undefined && faults.askAgain > 0) names.push("ask-again");
   return names;
+}
+
+const BOOLEAN_FIELDS = [
+  "expiredToken",
+  "crlf",
+  "splitCrlf",
+  "rawUtf8",
+  "blankLines",
+  "noFinalNewline",
+  "malformedLines",
+  "nonObjectLines",
+  "nanLines",
+  "controlFrames",
+  "errorFrame",
+  "missingFinalChunk",
+  "verbose",
+  "textAfterAsk",
+] as const;
+const COUNT_FIELDS = [
+  "count",
+  "longLineBytes",
+  "silenceMs",
+  "firstByteDelayMs",
+  "bodyDelayMs",
+  "askAgain",
+] as const;
+
+const isCount = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+
+function chunkingFrom(value: unknown): Chunking {
+  const bad = (): never => {
+    throw new FaultSpecError(
+      '"chunking" must be {"mode": "lines" | "whole" | "split"}, {"mode": "fixed", "size": <n ≥ 1>} ' +
+        'or {"mode": "random", "seed": <n>, "min"?: <n>, "max"?: <n>}',
+    );
+  };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return bad();
+  const { mode, ...rest } = value as Record<string, unknown>;
+  const keys = Object.keys(rest);
+  if ((mode === "lines" || mode === "whole" || mode === "split") && keys.length === 0) return { mode };
+  if (mode === "fixed" && keys.join() === "size" && isCount(rest.size) && rest.size >= 1)
+    return { mode, size: rest.size };
+  if (
+    mode === "random" &&
+    keys.every((key) => key === "seed" || key === "min" || key === "max") &&
+    isCount(rest.seed) &&
+    (rest.min === undefined || isCount(rest.min)) &&
+    (rest.max === undefined || isCount(rest.max))
+  ) {
+    const chunking: Chunking = { mode, seed: rest.seed };
+    if (rest.min !== undefined) chunking.min = rest.min as number;
+    if (rest.max !== undefined) chunking.max = rest.max as number;
+    return chunking;
+  }
+  return bad();
+}
+
+/**
+ * Checks a fault rule given as JSON (the fields of {@link FaultRule}) and returns it as a rule.
+ * @throws {FaultSpecError} for an unknown field or a value of the wrong type or range.
+ */
+export function parseFaultRule(value: unknown): FaultRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new FaultSpecError("a fault rule must be a JSON object");
+  const rule: FaultRule = {};
+  const target = rule as Record<string, unknown>;
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined || field === null) continue;
+    if ((BOOLEAN_FIELDS as readonly string[]).includes(key)) {
+      if (typeof field !== "boolean") throw new FaultSpecError(`"${key}" must be true or false`);
+      target[key] = field;
+    } else if ((COUNT_FIELDS as readonly string[]).includes(key)) {
+      if (!isCount(field)) throw new FaultSpecError(`"${key}" must be a non-negative integer`);
+      target[key] = field;
+    } else if (key === "status") {
+      if (typeof field !== "number") throw new FaultSpecError('"status" must be a number');
+      Object.assign(rule, parseStatus(String(field)));
+    } else if (key === "retryAfter") {
+      if (field !== "date" && !isCount(field))
+        throw new FaultSpecError('"retryAfter" must be a non-negative integer or "date"');
+      rule.retryAfter = field;
+    } else if (key === "cutMidLine") {
+      if (typeof field !== "boolean" && !isCount(field))
+        throw new FaultSpecError('"cutMidLine" must be true, false or a number of lines');
+      rule.cutMidLine = field;
+    } else if (key === "chunking") {
+      rule.chunking = chunkingFrom(field);
+    } else if (key === "endpoint") {
+      const names = Array.isArray(field) ? field : [field];
+      for (const name of names) {
+        if (typeof name !== "string" || !ENDPOINTS.includes(name as EndpointName))
+          throw new FaultSpecError(`unknown endpoint ${JSON.stringify(name)} (${ENDPOINTS.join(", ")})`);
+      }
+      rule.endpoint = names as EndpointName[];
+    } else {
+      throw new FaultSpecError(`unknown fault rule field "${key}"`);
+    }
+  }
+  return rule;
 }

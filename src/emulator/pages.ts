@@ -1,4 +1,5 @@
 /** HTML pages and the OpenAPI document served by the emulator. */
+import { adminComponents, adminPaths } from "./admin-openapi.js";
 
 /** The `/auth` page: the token is the text of `<pre id="token">`, with whitespace around it. */
 export function authPage(token: string): string {
@@ -93,9 +94,9 @@ function jsonResponse(description: string, schemaRef: string): Record<string, un
 
 const validationError = jsonResponse("Validation Error", "HTTPValidationError");
 
-/** The OpenAPI 3.1 document of the API. */
-export function openApiDocument(): Record<string, unknown> {
-  return {
+/** The OpenAPI 3.1 document of the API; with `admin`, the admin API's paths and schemas too. */
+export function openApiDocument(options: { admin?: boolean } = {}): Record<string, unknown> {
+  const document = {
     openapi: "3.1.0",
     info: { title: "Robocoders AI API", version: "0.1.0" },
     paths: {
@@ -228,6 +229,16 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       securitySchemes: { HTTPBearer: { type: "http", scheme: "bearer" } },
+    },
+  };
+  if (options.admin !== true) return document;
+  const admin = adminComponents();
+  return {
+    ...document,
+    paths: { ...document.paths, ...adminPaths() },
+    components: {
+      schemas: { ...document.components.schemas, ...admin.schemas },
+      securitySchemes: { ...document.components.securitySchemes, ...admin.securitySchemes },
     },
   };
 }

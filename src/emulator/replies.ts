@@ -9,8 +9,8 @@ import type { Faults } from "./types.js";
 
 /** Sends complete responses on one `ServerResponse`. */
 export interface Replier {
-  /** Sends `body` (UTF-8) with a `content-length`. */
-  send(status: number, body: string, contentType: string, headers?: Record<string, string>): void;
+  /** Sends `body` (a string as UTF-8) with a `content-length`. */
+  send(status: number, body: string | Buffer, contentType: string, headers?: Record<string, string>): void;
   /** Sends `value` as compact JSON. */
   json(status: number, value: unknown, headers?: Record<string, string>): void;
   /** FastAPI's 401 for a bad or expired token. */
@@ -23,7 +23,7 @@ export interface Replier {
 export function replier(res: ServerResponse, onStatus: (status: number) => void): Replier {
   const send: Replier["send"] = (status, body, contentType, headers = {}) => {
     onStatus(status);
-    const bytes = Buffer.from(body, "utf8");
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
     res.writeHead(status, {
       server: "uvicorn",
       "content-type": contentType,

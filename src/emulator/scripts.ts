@@ -7,7 +7,7 @@
  * Steps are abstract: the stream layer numbers them, stamps them and drops the verbose-only ones in
  * compact mode (which leaves gaps in the ids, as the real service does).
  */
-import type { PyValue } from "./py-json.js";
+import type { PyValue } from "../core/python-json.js";
 import type { AgentName } from "./types.js";
 
 /** An action step. `message` is the display string. */
@@ -44,11 +44,25 @@ export interface TaskState {
   task: string;
   /** Tasks started in this session. */
   tasks: number;
+  /** Questions the agent still asks before it works (see {@link TurnShape.askAgain}). */
+  questionsLeft: number;
+  /** Follow-up questions asked so far in the current task. */
+  followUps: number;
+  /** Whether questions of the current task are followed by a text message (see {@link TurnShape.textAfterAsk}). */
+  textAfterAsk: boolean;
 }
 
 /** A new, idle task state. */
 export function initialTaskState(): TaskState {
-  return { phase: "idle", task: "", tasks: 0 };
+  return { phase: "idle", task: "", tasks: 0, questionsLeft: 0, followUps: 0, textAfterAsk: false };
+}
+
+/** How a task's turns are shaped (chosen by the prompt that starts the task). */
+export interface TurnShape {
+  /** Questions asked after the first one, one per reply, before the work starts. Default 0. */
+  askAgain?: number;
+  /** A text message follows each question in the same stream. Default false. */
+  textAfterAsk?: boolean;
 }
 
 /** The prompt on one line, shortened to `max` characters. */
@@ -467,19 +481,42 @@ const SCRIPTS: Record<AgentName, AgentScript> = {
   FrontEndAgent: { ask: frontEndAsk, work: frontEndWork },
 };
 
+function askAgain(task: string, number: number): string {
+  return (
+    `One more question about "${excerpt(task, 80)}" (${number}): should I also add a README with usage ` +
+    'examples? Reply "continue" and I\'ll keep it short 📝'
+  );
+}
+
+/** The text message that follows a question with {@link TurnShape.textAfterAsk}. */
+export const TEXT_AFTER_ASK =
+  "While you think about it, I'll have a look around the workspace. 👀 Nothing is changed until you answer.";
+
 /**
  * Plays one turn: returns its steps and advances `task`. A prompt in the `idle` phase starts a task
- * and ends on a clarifying question; in the `asked` phase it is the answer and the agent works to a
- * `finish`.
+ * (shaped by `shape`) and ends on a clarifying question; in the `asked` phase it is the answer: the agent
+ * asks again while the task has questions left, else works to a `finish`.
  */
-export function playTurn(task: TaskState, agent: AgentName, prompt: string): Step[] {
+export function playTurn(task: TaskState, agent: AgentName, prompt: string, shape: TurnShape = {}): Step[] {
   const script = SCRIPTS[agent];
   const steps: Step[] = [userMessage(prompt), stateChanged("running")];
+  const ask = (question: string): void => {
+    steps.push(message(question, true));
+    if (task.textAfterAsk) steps.push(message(TEXT_AFTER_ASK, false));
+    steps.push(stateChanged("awaiting_user_input"));
+  };
   if (task.phase === "idle") {
     task.phase = "asked";
     task.task = prompt;
     task.tasks += 1;
-    steps.push(message(script.ask(prompt), true), stateChanged("awaiting_user_input"));
+    task.questionsLeft = shape.askAgain ?? 0;
+    task.followUps = 0;
+    task.textAfterAsk = shape.textAfterAsk === true;
+    ask(script.ask(prompt));
+  } else if (task.questionsLeft > 0) {
+    task.questionsLeft -= 1;
+    task.followUps += 1;
+    ask(askAgain(task.task, task.followUps));
   } else {
     task.phase = "idle";
     steps.push(...script.work(task.task, prompt), stateChanged("finished"));

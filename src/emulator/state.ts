@@ -3,11 +3,13 @@
  * and the settings that can change while it runs (verbose streams, latency).
  */
 import { randomUUID } from "node:crypto";
+import type { ChatExchange } from "../core/transcript.js";
 import { FaultRules } from "./fault-rules.js";
 import { ENDPOINTS } from "./faults.js";
+import { ReplayBook } from "./replay.js";
 import { initialTaskState, type TaskState } from "./scripts.js";
 import type { EventClock } from "./stream.js";
-import { TokenIssuer } from "./tokens.js";
+import { type MintedToken, TokenIssuer } from "./tokens.js";
 import type { ChatRecord, EmulatorOptions, EmulatorStats, EndpointName, MintTokenOptions } from "./types.js";
 
 /** Default size of the `long-line` screenshot line: 3 MiB. */
@@ -57,10 +59,16 @@ export class EmulatorState {
   verbose: boolean;
   /** Pause between events of every stream, in ms. */
   latencyMs: number;
+  /** The recorded exchanges `/chat` answers from, when replaying. */
+  readonly replay: ReplayBook | undefined;
   #chatSeq = 0;
 
-  /** @throws {FaultSpecError} when `options.faults` holds a spec that does not parse. */
-  constructor(options: EmulatorOptions) {
+  /**
+   * @param exchanges the recorded exchanges to replay (`options.replay`, loaded).
+   * @throws {FaultSpecError} when `options.faults` holds a spec that does not parse.
+   */
+  constructor(options: EmulatorOptions, exchanges?: readonly ChatExchange[]) {
+    this.replay = exchanges === undefined ? undefined : new ReplayBook(exchanges);
     this.tokens = new TokenIssuer(options.secret, options.tokenLifetimeSeconds);
     this.faults = new FaultRules(options.defaultLongLineBytes ?? DEFAULT_LONG_LINE_BYTES);
     this.faults.set(options.faults);
@@ -71,10 +79,10 @@ export class EmulatorState {
   }
 
   /** Mints a token signed by this instance and counts it. */
-  async mintToken(options: MintTokenOptions = {}): Promise<string> {
-    const { token } = await this.tokens.mint(options);
+  async mintToken(options: MintTokenOptions = {}): Promise<MintedToken> {
+    const minted = await this.tokens.mint(options);
     this.stats.tokensIssued += 1;
-    return token;
+    return minted;
   }
 
   /** Creates a session as `/create-session` does and returns its sid. */
@@ -121,5 +129,6 @@ export class EmulatorState {
     Object.assign(this.stats, emptyStats());
     this.chats.length = 0;
     this.faults.resetSpecCounts();
+    this.replay?.rewind();
   }
 }

@@ -119,13 +119,17 @@ describe("planLines", () => {
     );
   });
 
-  it("adds an empty and a whitespace line between lines", () => {
+  it("adds an empty and a whitespace line after every line, the last one included", () => {
     const planned = planLines(
       events(false).second.slice(0, 2),
       { blankLines: true },
       { sid: "s", clock: clock(), nowMicros: 0 },
     );
-    expect(planned.map((l) => l.line.trim() === "")).toEqual([false, true, true, false]);
+    expect(planned.map((l) => l.line.trim() === "")).toEqual([false, true, true, false, true, true]);
+    expect(planned.slice(-2).map((l) => [l.line, l.kind])).toEqual([
+      ["", "blank"],
+      [" \t  ", "blank"],
+    ]);
   });
 });
 

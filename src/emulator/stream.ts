@@ -4,7 +4,7 @@
  * Everything here is pure; the server only writes what these functions plan.
  */
 import { referenceText } from "../core/events.js";
-import { type PyValue, pyDumps, pyIsoTimestamp } from "./py-json.js";
+import { type PyValue, pyDumps, pyIsoTimestamp } from "../core/python-json.js";
 import { browseObservation, type Step } from "./scripts.js";
 import type { Chunking, Faults, SentLine } from "./types.js";
 
@@ -199,14 +199,11 @@ export function planLines(
     result = last < 0 ? injected : [...lines.slice(0, last), ...injected, ...lines.slice(last)];
   }
   if (faults.blankLines) {
-    const spaced: PlannedLine[] = [];
-    result.forEach((line, index) => {
-      spaced.push(line);
-      if (index < result.length - 1) {
-        spaced.push({ line: "", kind: "blank", text: "" }, { line: " \t  ", kind: "blank", text: "" });
-      }
-    });
-    result = spaced;
+    result = result.flatMap((line) => [
+      line,
+      { line: "", kind: "blank" as const, text: "" },
+      { line: " \t  ", kind: "blank" as const, text: "" },
+    ]);
   }
   return result;
 }

@@ -11,6 +11,8 @@
  * `status=503, count=2` or `chunk=1, crlf, cut-mid-line`; see {@link parseFaultSpec}.
  */
 
+import type { ChatExchange } from "../core/transcript.js";
+
 /** The emulator's endpoints, as used in counters and in {@link FaultRule.endpoint}. */
 export type EndpointName = "auth" | "create-session" | "chat" | "get-session-code" | "docs" | "openapi.json";
 
@@ -60,7 +62,7 @@ export interface Faults {
   splitCrlf?: boolean;
   /** Write non-ASCII characters as raw UTF-8 instead of `\uXXXX` escapes. Spec: `utf8`. */
   rawUtf8?: boolean;
-  /** Insert an empty line and a whitespace-only line between events. Spec: `blank-lines`. */
+  /** Insert an empty line and a whitespace-only line after every line, the last one included. Spec: `blank-lines`. */
   blankLines?: boolean;
   /** Omit the line ending after the last line. Spec: `no-final-newline`. */
   noFinalNewline?: boolean;
@@ -88,6 +90,18 @@ export interface Faults {
   missingFinalChunk?: boolean;
   /** Add observations and `agent_state_changed` events (not a fault, but selectable the same way). Spec: `verbose`. */
   verbose?: boolean;
+  /**
+   * Script shape, set on the prompt that starts a task: the agent asks this many more questions before it
+   * works, one per reply (each reply to a question gets another question), so clients that continue more
+   * than once can be exercised. Spec: `ask-again[=<n>]` (default 1).
+   */
+  askAgain?: number;
+  /**
+   * Script shape: a turn that ends on a question goes on with a text message (`wait_for_response: false`)
+   * after it in the same stream, as the reference client sees when it continues as soon as it reads the
+   * question. Spec: `text-after-ask`.
+   */
+  textAfterAsk?: boolean;
 }
 
 /** A fault set with a scope: which endpoints it applies to and how many times. */
@@ -125,6 +139,50 @@ export interface EmulatorOptions {
   defaultLongLineBytes?: number;
   /** Keep at most this many {@link ChatRecord}s (oldest dropped first). Default `1000`. */
   maxChatRecords?: number;
+  /**
+   * The admin API under `/__emulator/` (stats, chat records, reset, faults, sessions, tokens, settings over
+   * HTTP, for tests in any language): `true` turns it on, an {@link AdminOptions} object turns it on with
+   * options. Default `false` (`robocoders emulate` turns it on when it listens on loopback).
+   */
+  admin?: boolean | AdminOptions;
+  /** Called once per request when its response is over (the `emulate --log` line). Default: none. */
+  onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Answer `/chat` from recorded exchanges instead of the agents' scripts: a transcript file, a folder of
+   * them (`*.jsonl`, name order), or the exchanges themselves. A request takes the first unused exchange
+   * recorded with the same prompt, else the next unused one; its status and body are sent byte for byte
+   * (a body recorded as broken off ends with a cut connection). The usual checks (JSON, token, fields,
+   * session) still come first; with nothing left to replay, `/chat` answers 500. {@link Emulator.reset}
+   * makes every exchange available again. Default: none (the scripts answer).
+   */
+  replay?: string | readonly ChatExchange[];
+}
+
+/** Options of the admin API ({@link EmulatorOptions.admin}). */
+export interface AdminOptions {
+  /**
+   * A secret every admin request must carry, as `Authorization: Bearer <token>` or
+   * `x-emulator-admin-token: <token>`. Default: none (on loopback, the `Host` and `Origin` checks still apply).
+   */
+  token?: string;
+}
+
+/** One request as the emulator answered it ({@link EmulatorOptions.onRequest}). */
+export interface RequestLogEntry {
+  /** The request method. */
+  method: string;
+  /** The path, without the query string. */
+  path: string;
+  /** The response status; `0` when the connection ended before one was sent. */
+  status: number;
+  /** Names of the faults applied (as in {@link EmulatorStats.faultsInjected}); empty for none. */
+  faults: string[];
+  /** From the request's arrival to the end of its response, in ms. */
+  durationMs: number;
+  /** Whether it was a request to the admin API. */
+  admin: boolean;
+  /** For a `/chat` stream: how it ended. */
+  outcome?: ChatOutcome;
 }
 
 /** How a `/chat` response ended. */
@@ -216,13 +274,22 @@ export interface Emulator {
   clearFaults(): void;
   /** Turns verbose streams on or off for the instance. */
   setVerbose(verbose: boolean): void;
+  /** Sets the pause between events of every stream, in ms (`0`: none). */
+  setLatency(latencyMs: number): void;
+  /** Invalidates every token issued so far (the instance signs with a new random key from now on). */
+  revokeTokens(): void;
+  /** The admin API's base URL (`<url>/__emulator`), or `undefined` when it is off. */
+  readonly adminUrl: string | undefined;
   /** Creates a session as `/create-session` would and returns its sid. */
   createSession(): string;
   /** Whether the sid is a live session. */
   hasSession(sid: string): boolean;
   /** Forgets a session (the next `/chat` on it gets 404). Returns whether it existed. */
   forgetSession(sid: string): boolean;
-  /** Zeroes counters, drops chat records and the per-spec fault counts. Sessions are kept. */
+  /**
+   * Zeroes counters, drops chat records and the per-spec fault counts, and makes every replayed exchange
+   * available again. Sessions are kept.
+   */
   reset(): void;
   /** Stops listening and destroys every open connection. Idempotent. */
   close(): Promise<void>;

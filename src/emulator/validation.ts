@@ -2,6 +2,8 @@
  * Request-body validation with FastAPI/pydantic v2 error shapes:
  * `{"detail": [{"type", "loc", "msg", "input", "ctx"?}]}`.
  */
+
+import { isRecord } from "../internal/values.js";
 import { AGENTS, type AgentName } from "./types.js";
 
 /** One pydantic v2 error as FastAPI returns it. */
@@ -31,10 +33,6 @@ const AGENT_LIST = "'GeneralCodingAgent', 'RepoAgent' or 'FrontEndAgent'";
 /** Whether a value names an agent. */
 export function isAgent(value: unknown): value is AgentName {
   return typeof value === "string" && (AGENTS as readonly string[]).includes(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MissingRequirementsError, ModelNotSupportedError } from "../core/errors.js";
-import { AsyncGeneratorModelProvider, AsyncGeneratorProvider, resolveModel } from "./base.js";
-import type { Messages } from "./messages.js";
+import type { Messages } from "../core/messages.js";
+import { resolveModel } from "../core/models.js";
+import { AsyncGeneratorModelProvider, AsyncGeneratorProvider } from "./base.js";
 
 const catalog = {
   defaultModel: "alpha",

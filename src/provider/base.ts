@@ -3,8 +3,9 @@
  * {@link AsyncGeneratorProvider} base whose `createAsync` collects `createAsyncGenerator`, and the
  * `ProviderModelMixin` model resolution (default model, aliases, validation).
  */
-import { MissingRequirementsError, ModelNotSupportedError } from "../core/errors.js";
-import type { Messages } from "./messages.js";
+import { MissingRequirementsError } from "../core/errors.js";
+import type { Messages } from "../core/messages.js";
+import { type ModelCatalog, resolveModel } from "../core/models.js";
 
 /** Per-call options every provider understands. */
 export interface ProviderCallOptions {
@@ -74,40 +75,10 @@ export abstract class AsyncGeneratorProvider extends BaseProvider {
   }
 }
 
-/** The model catalogue of a provider: g4f's `ProviderModelMixin` attributes. */
-export interface ModelCatalog {
-  /** The model used when none is given. */
-  readonly defaultModel: string;
-  /** Every model the provider offers. */
-  readonly models: readonly string[];
-  /** Other names for models (alias → model). */
-  readonly modelAliases: Readonly<Record<string, string>>;
-}
-
 /** What g4f's `ProviderModelMixin` adds to a provider: a catalogue and {@link resolveModel}. */
 export interface ProviderModelMixin extends ModelCatalog {
   /** Resolves a requested model name; see {@link resolveModel}. */
   getModel(name: string | undefined): string;
-}
-
-/**
- * g4f's `ProviderModelMixin.get_model` rule: an empty name → the default model; a model name → itself; an
- * alias → its model; then the same lookups ignoring letter case.
- * @throws ModelNotSupportedError for anything else, listing the models.
- */
-export function resolveModel(catalog: ModelCatalog, name: string | undefined, provider = "provider"): string {
-  const requested = name?.trim() ?? "";
-  if (requested === "") return catalog.defaultModel;
-  if (catalog.models.includes(requested)) return requested;
-  const alias = Object.hasOwn(catalog.modelAliases, requested) ? catalog.modelAliases[requested] : undefined;
-  if (alias !== undefined) return alias;
-  const lower = requested.toLowerCase();
-  const model = catalog.models.find((candidate) => candidate.toLowerCase() === lower);
-  if (model !== undefined) return model;
-  const aliasKey = Object.keys(catalog.modelAliases).find((key) => key.toLowerCase() === lower);
-  const caseAlias = aliasKey === undefined ? undefined : catalog.modelAliases[aliasKey];
-  if (caseAlias !== undefined) return caseAlias;
-  throw new ModelNotSupportedError(requested, catalog.models, provider);
 }
 
 /**

@@ -12,9 +12,9 @@ import {
   type RobocodersClient,
   type RobocodersOptions,
 } from "../client/types.js";
+import type { Messages } from "../core/messages.js";
+import { formatPrompt } from "../core/messages.js";
 import { AsyncGeneratorModelProvider, type ProviderCallOptions } from "./base.js";
-import { formatPrompt } from "./format-prompt.js";
-import type { Messages } from "./messages.js";
 
 /**
  * Options of {@link RobocodersAPI.createAsyncGenerator}: the client's options (used to build a client for

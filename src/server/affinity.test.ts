@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../core/errors.js";
-import { ConversationCache, conversationKey, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
+import { AnswerKey, ConversationCache, conversationKey, MemoryAffinityStore } from "./affinity.js";
 import type { ChatMessage } from "./chat-request.js";
 
 const user = (content: string): ChatMessage => ({ role: "user", content });
@@ -64,81 +64,69 @@ describe("ConversationCache", () => {
 });
 
 describe("conversationKey", () => {
-  it("ignores surrounding whitespace but not roles, agent, user or order", () => {
-    const base = conversationKey(agent, undefined, [user("hi"), assistant("hello")]);
-    expect(conversationKey(agent, undefined, [user(" hi\n"), assistant("hello  ")])).toBe(base);
-    expect(conversationKey(agent, undefined, [system("hi"), assistant("hello")])).not.toBe(base);
-    expect(conversationKey("RepoAgent", undefined, [user("hi"), assistant("hello")])).not.toBe(base);
+  it("ignores surrounding whitespace but not roles, agent, caller or order", () => {
+    const base = conversationKey(agent, "", [user("hi"), assistant("hello")]);
+    expect(conversationKey(agent, "", [user(" hi\n"), assistant("hello  ")])).toBe(base);
+    expect(conversationKey(agent, "", [system("hi"), assistant("hello")])).not.toBe(base);
+    expect(conversationKey("RepoAgent", "", [user("hi"), assistant("hello")])).not.toBe(base);
     expect(conversationKey(agent, "alice", [user("hi"), assistant("hello")])).not.toBe(base);
-    expect(conversationKey(agent, undefined, [assistant("hello"), user("hi")])).not.toBe(base);
+    expect(conversationKey(agent, "", [assistant("hello"), user("hi")])).not.toBe(base);
   });
 
   it("does not confuse message boundaries", () => {
-    expect(conversationKey(agent, undefined, [user("a"), user("b")])).not.toBe(
-      conversationKey(agent, undefined, [user("a\nUser: b")]),
+    expect(conversationKey(agent, "", [user("a"), user("b")])).not.toBe(
+      conversationKey(agent, "", [user("a\nUser: b")]),
+    );
+    expect(conversationKey(agent, "", [user("a"), assistant("b")])).not.toBe(
+      conversationKey(agent, "", [user("a\nassistant\nb")]),
     );
   });
 });
 
-describe("planTurn / rememberTurn", () => {
-  const first: TurnInput = { agent, user: undefined, messages: [system("Be brief."), user("Add 2 and 3")] };
+describe("AnswerKey", () => {
+  it("equals the key of the conversation with the whole answer, however the answer was cut (property)", () => {
+    const piece = fc.oneof(fc.string(), fc.constantFrom(" ", "\n", "\n\n", " \t", "🙂", "x"));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.string(), (pieces, caller) => {
+        const messages = [system("Be brief."), user("Add 2 and 3")];
+        const key = new AnswerKey(agent, caller, messages);
+        for (const p of pieces) key.push(p);
+        expect(key.digest()).toBe(conversationKey(agent, caller, [...messages, assistant(pieces.join(""))]));
+      }),
+    );
+  });
+});
 
-  it("starts a new conversation with the formatted history and no session", () => {
-    const cache = new ConversationCache();
-    expect(planTurn(cache, first)).toEqual({
-      sid: undefined,
-      prompt: "System: Be brief.\nUser: Add 2 and 3\nAssistant:",
-      continued: false,
-    });
+describe("MemoryAffinityStore", () => {
+  it("lets a point be continued once: a second claim is a fork", () => {
+    const store = new MemoryAffinityStore();
+    store.remember("p1", "sid-1");
+    expect(store.claim("p1")).toBe("sid-1");
+    expect(store.claim("p1")).toBeUndefined();
+    expect(store.claim("unknown")).toBeUndefined();
   });
 
-  it("continues a remembered conversation with only the new user message", () => {
-    const cache = new ConversationCache();
-    rememberTurn(cache, first, "sid-1", "5");
-    const second: TurnInput = { ...first, messages: [...first.messages, assistant("5"), user("and 4?")] };
-    expect(planTurn(cache, second)).toEqual({ sid: "sid-1", prompt: "and 4?", continued: true });
-    rememberTurn(cache, second, "sid-1", "9");
-    const third: TurnInput = { ...first, messages: [...second.messages, assistant("9"), user("thanks")] };
-    expect(planTurn(cache, third)).toEqual({ sid: "sid-1", prompt: "thanks", continued: true });
+  it("gives a released point back, and claims for a pinned session only that session's points", () => {
+    const store = new MemoryAffinityStore();
+    store.remember("p1", "sid-1");
+    expect(store.claim("p1", "sid-2")).toBeUndefined();
+    expect(store.claim("p1", "sid-1")).toBe("sid-1");
+    store.release("p1", "sid-1");
+    expect(store.claim("p1")).toBe("sid-1");
   });
 
-  it("treats an edited history, another agent or another user as a new conversation", () => {
-    const cache = new ConversationCache();
-    rememberTurn(cache, first, "sid-1", "5");
-    const edited = [...first.messages, assistant("five"), user("and 4?")];
-    expect(planTurn(cache, { ...first, messages: edited }).continued).toBe(false);
-    const follow = [...first.messages, assistant("5"), user("and 4?")];
-    expect(planTurn(cache, { ...first, agent: "RepoAgent", messages: follow }).continued).toBe(false);
-    expect(planTurn(cache, { ...first, user: "bob", messages: follow }).continued).toBe(false);
-    // Two new messages at once are not a follow-up either.
-    expect(planTurn(cache, { ...first, messages: [...follow, user("more")] }).continued).toBe(false);
+  it("knows the caller each session was created for", () => {
+    const store = new MemoryAffinityStore();
+    store.own("sid-1", "alice");
+    expect(store.ownerOf("sid-1")).toBe("alice");
+    expect(store.ownerOf("sid-2")).toBeUndefined();
   });
 
-  it("needs the last message to be a user message", () => {
-    const cache = new ConversationCache();
-    rememberTurn(cache, first, "sid-1", "5");
-    const plan = planTurn(cache, { ...first, messages: [...first.messages, assistant("5"), assistant("x")] });
-    expect(plan.continued).toBe(false);
-  });
-
-  it("honours a pinned session: same session continues, another session gets the whole history", () => {
-    const cache = new ConversationCache();
-    rememberTurn(cache, first, "sid-1", "5");
-    const follow = [...first.messages, assistant("5"), user("and 4?")];
-    expect(planTurn(cache, { ...first, messages: follow, pinnedSid: "sid-1" })).toEqual({
-      sid: "sid-1",
-      prompt: "and 4?",
-      continued: true,
-    });
-    const other = planTurn(cache, { ...first, messages: follow, pinnedSid: "sid-2" });
-    expect(other.sid).toBe("sid-2");
-    expect(other.continued).toBe(false);
-    expect(other.prompt).toBe("System: Be brief.\nUser: Add 2 and 3\nAssistant: 5\nUser: and 4?\nAssistant:");
-  });
-
-  it("sends a single message unchanged", () => {
-    expect(
-      planTurn(new ConversationCache(), { agent, user: undefined, messages: [user(" hi ")] }).prompt,
-    ).toBe(" hi ");
+  it("forgets points after ttlMs", () => {
+    let now = 0;
+    const store = new MemoryAffinityStore({ ttlMs: 10, now: () => now });
+    store.remember("p1", "sid-1");
+    now = 10;
+    expect(store.claim("p1")).toBeUndefined();
   });
 });

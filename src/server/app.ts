@@ -1,86 +1,50 @@
 /**
  * The gateway as a fetch handler: a Hono app serving the OpenAI chat-completions API on top of a
- * {@link RobocodersClient}.
+ * {@link RobocodersClient}. Every request, whatever its route (routes mounted later on the app
+ * included), passes the same middleware, in this order:
+ *
+ * 1. `logging.ts` — one log line per request, caller-controlled values escaped;
+ * 2. `host-origin.ts` — the `Host` check (DNS rebinding), the `Origin` check and CORS;
+ * 3. `api-key.ts` — the API key (every path but {@link GatewayApp.publicPaths});
+ * 4. `request-body.ts` — JSON bodies only (415), before anything reads them.
+ *
+ * Chat completions are answered by `chat-completion.ts` (affinity in `affinity.ts`, the cap on running
+ * completions in `limiter.ts`, SSE written by `sse.ts`).
  */
-
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
 import { Robocoders } from "../client/robocoders.js";
-import type { ChatStream, RobocodersClient } from "../client/types.js";
-import { NotFoundError } from "../core/errors.js";
-import { type RobocodersEvent, referenceText } from "../core/events.js";
+import type { RobocodersClient } from "../client/types.js";
 import { createStderrLogger, leveledLogger } from "../core/logger.js";
 import type { McpHttpHandler } from "../mcp/http.js";
-import { formatPrompt } from "../provider/format-prompt.js";
 import { ApiKeys } from "../store/api-keys.js";
 import { StoreCredentialCache } from "../store/credential-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { parseRateLimit } from "../store/rate-limit.js";
-import { ConversationCache, planTurn, rememberTurn, type TurnInput } from "./affinity.js";
+import { type AffinityStore, MemoryAffinityStore } from "./affinity.js";
 import { apiKeyCheck, requireApiKey, storeApiKeyCheck } from "./api-key.js";
-import { incomingOf, outgoingOf, readBodyText } from "./body.js";
-import { parseChatRequest } from "./chat-request.js";
-import {
-  type CompletionMeta,
-  chatCompletion,
-  chatCompletionChunk,
-  completionId,
-  SSE_DONE,
-  sseData,
-  sseError,
-  usageChunk,
-  usageOf,
-} from "./completion.js";
-import { requestGuard, requireJsonBody } from "./guard.js";
-import { type GatewayEnv, logRequest, type RequestInfo, requestLog, safeValue } from "./logging.js";
-import { modelList, modelObject, resolveModel } from "./models.js";
-import { GatewayError, invalidRequest, toGatewayError } from "./openai-error.js";
+import { answerChat, type ChatReply, errorReply } from "./chat-completion.js";
+import { requestGuard } from "./host-origin.js";
+import { type ConcurrencyLimiter, MemoryConcurrencyLimiter } from "./limiter.js";
+import { type GatewayEnv, logRequest, requestLog, safeValue } from "./logging.js";
+import { modelList, modelObject, requestedAgent } from "./models.js";
+import { GatewayError, toGatewayError } from "./openai-error.js";
 import {
   API_KEY_ENV,
   DEFAULT_KEEP_ALIVE_MS,
+  DEFAULT_MAX_ANSWER_BYTES,
   DEFAULT_MAX_BODY_BYTES,
   type GatewayOptions,
 } from "./options.js";
 import { rateLimit } from "./rate-limit.js";
-import { SSE_HEADERS, type SseStream, sseResponse, writeSse } from "./sse.js";
+import { incomingOf, outgoingOf, readBodyText, requireJsonBody } from "./request-body.js";
+import { sseResponse, writeSse } from "./sse.js";
+import { DEFAULT_PAGE_DIR, loadPage, pagePaths, pageRoutes } from "./workspace/page.js";
+import { workspaceApi } from "./workspace/routes.js";
+import { WorkspaceService } from "./workspace/service.js";
 
-/** The header that pins a session (request) and names the session used (response). */
-export const SESSION_HEADER = "X-Robocoders-Session";
-
+export { IGNORED_HEADER, SESSION_HEADER } from "./chat-completion.js";
 export type { RequestInfo } from "./logging.js";
-
-type Env = GatewayEnv;
-
-/** @internal A chat completion request, apart from the HTTP layer that carries it. */
-export interface ChatCall {
-  /** A request header (case-insensitive name), or `undefined`. */
-  header(name: string): string | undefined;
-  /** Reads the whole request body as text (called once, after the shutdown check). */
-  readBody(): Promise<string>;
-  /** Aborts when the caller goes away. */
-  signal: AbortSignal;
-  /** The request's log record. */
-  info: RequestInfo;
-  /** Logs the request with its final status (streams log themselves when they end). */
-  log(status: number): void;
-}
-
-/** @internal What a chat completion is answered with. */
-export type ChatReply =
-  | { kind: "json"; status: number; headers: Record<string, string>; body: string }
-  | { kind: "sse"; headers: Record<string, string>; stream: SseStream };
-
-const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** @internal The JSON reply of an error. */
-export function errorReply(error: GatewayError): ChatReply & { kind: "json" } {
-  return {
-    kind: "json",
-    status: error.status,
-    headers: { "content-type": "application/json; charset=utf-8", ...error.headers },
-    body: JSON.stringify(error.toJSON()),
-  };
-}
 
 function errorResponse(error: GatewayError): Response {
   const reply = errorReply(error);
@@ -93,28 +57,41 @@ function jsonResponse(reply: ChatReply & { kind: "json" }): Response {
 }
 
 /** The gateway: a Hono app (`fetch`, `request`) with shutdown and the state it keeps. */
-export class GatewayApp extends Hono<Env> {
+export class GatewayApp extends Hono<GatewayEnv> {
   /** The client that talks to the Robocoders API. */
   readonly client: RobocodersClient;
-  /** The conversation → session map; `undefined` when affinity is off. */
-  readonly conversations: ConversationCache | undefined;
-  private readonly ownsClient: boolean;
-  private readonly running = new Set<AbortController>();
-  private readonly idleWaiters = new Set<() => void>();
-  private readonly closeSteps: Array<() => Promise<void>> = [];
-  private draining = false;
+  /** Conversation points and session owners. */
+  readonly store: AffinityStore;
+  /** The cap on running chat completions. */
+  readonly limiter: ConcurrencyLimiter;
   /**
    * Exact paths answered without the API key. Default: `/health`. Routes mounted later that must be
-   * reachable without the key (e.g. a login page) add theirs here.
+   * reachable without the key (e.g. a page that asks for it) add theirs here.
    */
   readonly publicPaths = new Set<string>(["/health"]);
+  private readonly ownsClient: boolean;
+  private readonly running = new Set<AbortController>();
+  /** Called when the last running completion ends. */
+  private readonly wakers = new Set<() => void>();
+  /** Ends the grace of running drains. */
+  private readonly graceEnders = new Set<() => void>();
+  private draining = false;
+  private readonly closeSteps: Array<() => Promise<void>> = [];
+  /** The web workspace's conversations and turns; `undefined` when the workspace is off. */
+  workspace: WorkspaceService | undefined;
 
   /** @internal Use {@link createApp}. */
-  constructor(client: RobocodersClient, ownsClient: boolean, conversations: ConversationCache | undefined) {
+  constructor(
+    client: RobocodersClient,
+    ownsClient: boolean,
+    store: AffinityStore,
+    limiter: ConcurrencyLimiter,
+  ) {
     super();
     this.client = client;
     this.ownsClient = ownsClient;
-    this.conversations = conversations;
+    this.store = store;
+    this.limiter = limiter;
   }
 
   /** Number of chat completions being answered. */
@@ -122,7 +99,7 @@ export class GatewayApp extends Hono<Env> {
     return this.running.size;
   }
 
-  /** Whether {@link drain} was called: new chat completions get 503. */
+  /** Whether {@link drain} was called: `/health` answers 503 `draining`, new chat completions 503. */
   get isDraining(): boolean {
     return this.draining;
   }
@@ -132,28 +109,37 @@ export class GatewayApp extends Hono<Env> {
     this.running.add(controller);
     return () => {
       this.running.delete(controller);
-      if (this.running.size === 0) for (const wake of this.idleWaiters) wake();
+      if (this.running.size === 0) for (const wake of this.wakers) wake();
     };
   }
 
   /**
-   * Stops taking chat completions (503 `shutting_down`), waits up to `graceMs` for the running ones to
-   * finish, then cancels the rest (their streams end with an error event).
+   * Stops taking chat completions (503 `shutting_down`; `/health` answers 503 `draining`), waits up to
+   * `graceMs` — the whole of it with `hold: true`, else until no completion runs — then cancels the
+   * completions still running (their streams end with an error event). {@link endGrace} cuts the wait short.
    */
-  async drain(graceMs: number): Promise<void> {
+  async drain(graceMs: number, options: { hold?: boolean } = {}): Promise<void> {
     this.draining = true;
-    if (this.running.size > 0) {
+    const hold = options.hold === true;
+    if (graceMs > 0 && (hold || this.running.size > 0)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
-          this.idleWaiters.delete(done);
+          this.wakers.delete(done);
+          this.graceEnders.delete(done);
           resolve();
         };
-        const timer = setTimeout(done, Math.max(0, graceMs));
-        this.idleWaiters.add(done);
+        const timer = setTimeout(done, graceMs);
+        if (!hold) this.wakers.add(done);
+        this.graceEnders.add(done);
       });
     }
     for (const controller of this.running) controller.abort(new Error("The gateway is shutting down"));
+  }
+
+  /** Ends the grace of a running {@link drain} at once. */
+  endGrace(): void {
+    for (const done of [...this.graceEnders]) done();
   }
 
   /** @internal Adds a step to {@link close}, run after the drain and before the client closes. */
@@ -161,7 +147,7 @@ export class GatewayApp extends Hono<Env> {
     this.closeSteps.push(step);
   }
 
-  /** Drains (no grace), closes the MCP sessions, and closes the client if the gateway created it. */
+  /** Drains (no grace), closes the MCP sessions and the workspace, and closes the client if the gateway created it. */
   async close(): Promise<void> {
     await this.drain(0);
     for (const step of this.closeSteps) await step();
@@ -171,90 +157,95 @@ export class GatewayApp extends Hono<Env> {
 
 /**
  * Builds the gateway app:
- * - `GET /health` → `{"status": "ok"}` (no API key needed);
+ * - `GET /health` → `{"status": "ok"}`, 503 `{"status": "draining"}` while shutting down (no API key
+ *   needed);
  * - `GET /v1/models`, `GET /v1/models/{id}`;
  * - `POST /v1/chat/completions` (streaming and not), with conversation affinity;
  * - `/mcp`: the agents as MCP tools over Streamable HTTP (unless `mcp: false`).
  *
- * Errors are OpenAI error objects. See the README section "gateway" for the error table.
+ * Errors are OpenAI error objects; see docs/gateway.md for the error table.
+ * @throws InvalidArgumentError for invalid options (a CORS origin `*` without API key, a bad host name…).
  */
 export function createApp(options: GatewayOptions = {}): GatewayApp {
-  const store = options.store;
-  // With a shared store, the token (and its refresh) is shared with every instance.
-  const client =
-    options.client ??
-    new Robocoders({
-      ...(store?.kind === "redis" ? { credentialStore: new StoreCredentialCache(store) } : {}),
-      ...options.clientOptions,
-    });
-  const conversations =
-    options.affinity === false ? undefined : new ConversationCache(options.affinity ?? {});
   const apiKey = options.apiKey === undefined ? process.env[API_KEY_ENV] : options.apiKey;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   const key = typeof apiKey === "string" && apiKey !== "" ? apiKey : undefined;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const secrets = key === undefined ? [] : [key];
   const logger = leveledLogger(
     options.logger ?? createStderrLogger(),
     options.logLevel ?? "info",
     () => secrets,
   );
-  const storeKeys = options.storeKeys === true ? new ApiKeys(store ?? new MemoryStore()) : undefined;
-  const keyCheck = storeKeys === undefined ? apiKeyCheck(key) : storeApiKeyCheck(storeKeys, key);
   const rule = typeof options.rateLimit === "string" ? parseRateLimit(options.rateLimit) : options.rateLimit;
-
-  const app = new GatewayApp(client, options.client === undefined, conversations);
+  // Keys and rate counts live in the shared store, else in a store of this process.
+  const localStore =
+    options.sharedStore === undefined && (options.storeKeys === true || rule !== undefined)
+      ? new MemoryStore()
+      : undefined;
+  const sharedStore = options.sharedStore ?? localStore;
+  const storeKeys =
+    options.storeKeys === true && sharedStore !== undefined ? new ApiKeys(sharedStore) : undefined;
+  const keyCheck = storeKeys === undefined ? apiKeyCheck(key) : storeApiKeyCheck(storeKeys, key);
+  const guard = requestGuard(
+    {
+      checkHost: options.checkHost ?? true,
+      allowedHosts: options.allowedHosts ?? [],
+      corsOrigins: options.corsOrigins ?? [],
+      hasApiKey: key !== undefined || storeKeys !== undefined,
+    },
+    errorResponse,
+  );
+  const store =
+    options.store ?? new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {}));
+  const limiter = options.limiter ?? new MemoryConcurrencyLimiter(options.maxConcurrency);
+  // With a shared store, the token (and its refresh) is shared with every instance.
+  const client =
+    options.client ??
+    new Robocoders({
+      ...(sharedStore?.kind === "redis" ? { credentialStore: new StoreCredentialCache(sharedStore) } : {}),
+      ...options.clientOptions,
+    });
+  const app = new GatewayApp(client, options.client === undefined, store, limiter);
   if (storeKeys !== undefined) {
     // Revocations made elsewhere arrive by pub/sub; without it, the short verification cache still
     // bounds how long a revoked key works.
     storeKeys.start().catch(() => undefined);
     app.onClose(() => storeKeys.close());
   }
-
-  const log = (method: string, path: string, status: number, info: RequestInfo) =>
-    logRequest(logger, method, path, status, info);
-
-  /** Logs an unexpected failure of a request and maps it. */
-  const fail = (error: unknown): GatewayError => {
-    const mapped = toGatewayError(error);
-    if (mapped.status >= 500) {
-      logger.error("request failed", {
-        error: safeValue(error instanceof Error ? error.message : String(error)),
-      });
-    }
-    return mapped;
+  if (localStore !== undefined) app.onClose(() => localStore.close());
+  const deps = {
+    client,
+    store,
+    affinity: options.affinity !== false,
+    limiter,
+    logger,
+    keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
+    maxAnswerBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+    textMode: options.textMode ?? "separated",
+    draining: () => app.isDraining,
+    track: (controller: AbortController) => app.track(controller),
   };
 
   // Every request, whatever its route (routes mounted later included): logged, then checked.
   app.use("*", requestLog(logger));
-  app.use(
-    "*",
-    requestGuard(
-      {
-        checkHost: options.checkHost ?? true,
-        allowedHosts: options.allowedHosts ?? [],
-        corsOrigins: options.corsOrigins ?? [],
-        hasApiKey: key !== undefined || storeKeys !== undefined,
-      },
-      errorResponse,
-    ),
-  );
+  app.use("*", guard);
   app.use("*", requireApiKey(keyCheck, app.publicPaths, errorResponse));
   app.use("*", requireJsonBody(errorResponse));
-  if (rule !== undefined) {
-    const counts = store ?? new MemoryStore();
+  if (rule !== undefined && sharedStore !== undefined) {
     app.post(
       "/v1/chat/completions",
-      rateLimit(counts, rule, (header) => keyCheck.callerOf(header), errorResponse),
+      rateLimit(sharedStore, rule, (header) => keyCheck.callerOf(header), errorResponse),
     );
   }
 
-  app.get("/health", (c) => c.json({ status: app.isDraining ? "draining" : "ok" }));
+  app.get("/health", (c) =>
+    app.isDraining ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" }),
+  );
 
   app.get("/v1/models", (c) => c.json(modelList()));
   app.get("/v1/models/:id{.+}", (c) => {
     try {
-      return c.json(modelObject(resolveModel(c.req.param("id"))));
+      return c.json(modelObject(requestedAgent(c.req.param("id"))));
     } catch (error) {
       return errorResponse(toGatewayError(error));
     }
@@ -268,19 +259,21 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     let signal: AbortSignal;
     if (outgoing !== undefined) {
       const closed = new AbortController();
-      outgoing.on("close", () => {
+      outgoing.once("close", () => {
         if (!outgoing.writableFinished) closed.abort(new Error("The client closed the connection"));
       });
       signal = closed.signal;
     } else {
       signal = c.req.raw.signal;
     }
-    const reply = await answerChat({
-      header: (name) => c.req.header(name),
+    const header = (name: string) => c.req.header(name);
+    const reply = await answerChat(deps, {
+      header,
       readBody: () => readBodyText(c, maxBodyBytes),
       signal,
+      caller: keyCheck.callerOf(header),
       info,
-      log: (status) => log(c.req.method, c.req.path, status, info),
+      log: (status) => logRequest(logger, c.req.method, c.req.path, status, info),
     });
     if (reply.kind === "json") return jsonResponse(reply);
     const headers = { ...reply.headers, ...c.get("cors") };
@@ -307,6 +300,17 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     });
   }
 
+  if (options.workspace !== false) {
+    const workspace = new WorkspaceService(client, options.workspace ?? {}, logger);
+    app.workspace = workspace;
+    app.onClose(() => workspace.close());
+    app.route("/api", workspaceApi(workspace, { keepAliveMs: deps.keepAliveMs }));
+    // The page loads without the API key (it asks for it); its API does not.
+    const page = loadPage(options.workspace?.pageDir ?? DEFAULT_PAGE_DIR);
+    for (const path of pagePaths(page)) app.publicPaths.add(path);
+    app.route("/", pageRoutes(page));
+  }
+
   app.all("/v1/chat/completions", () => methodNotAllowed("POST"));
   app.all("/v1/models", () => methodNotAllowed("GET"));
   app.all("/health", () => methodNotAllowed("GET"));
@@ -319,252 +323,17 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
       }),
     ),
   );
-  app.onError((error) => errorResponse(fail(error)));
-
-  /** Answers a chat completion; a failure before the answer began becomes an error reply. */
-  async function answerChat(call: ChatCall): Promise<ChatReply> {
-    try {
-      return await chatCompletions(call);
-    } catch (error) {
-      const mapped = toGatewayError(error, { pinnedSession: call.header(SESSION_HEADER) !== undefined });
-      if (mapped.status === 500) {
-        logger.error("chat completion failed", {
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-      return errorReply(mapped);
-    }
-  }
-
-  async function chatCompletions(call: ChatCall): Promise<ChatReply> {
-    const { info } = call;
-    if (app.isDraining) {
-      throw new GatewayError(503, "The gateway is shutting down", {
-        type: "server_error",
-        code: "shutting_down",
+  app.onError((error) => {
+    const mapped = toGatewayError(error);
+    if (mapped.status >= 500) {
+      logger.error("request failed", {
+        error: safeValue(error instanceof Error ? error.message : String(error)),
       });
     }
-    const raw = await call.readBody();
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw invalidRequest(`The request body is not valid JSON: ${detail}`, null, "invalid_json");
-    }
-    const request = parseChatRequest(body);
-    info.stream = request.stream;
-    info.model = request.model;
-    info.user = request.user;
-    const agent = resolveModel(request.model);
-    info.model = agent;
-
-    const pinned = call.header(SESSION_HEADER);
-    if (pinned !== undefined && !SESSION_PATTERN.test(pinned)) {
-      throw invalidRequest(
-        `${SESSION_HEADER} must be 1-128 characters of letters, digits, '.', '_', ':' or '-'`,
-        SESSION_HEADER,
-        "invalid_session",
-      );
-    }
-    const turn: TurnInput = { agent, user: request.user, messages: request.messages, pinnedSid: pinned };
-    let plan =
-      conversations === undefined
-        ? { sid: pinned, prompt: formatPrompt(request.messages), continued: false }
-        : planTurn(conversations, turn);
-
-    const controller = new AbortController();
-    /** Maps an error of this call; a cancellation by {@link GatewayApp.drain} reads as a shutdown. */
-    const mapError = (error: unknown): GatewayError =>
-      controller.signal.aborted && !requestSignal.aborted && app.isDraining
-        ? new GatewayError(503, "The gateway is shutting down", {
-            type: "server_error",
-            code: "shutting_down",
-          })
-        : toGatewayError(error, { pinnedSession: pinned !== undefined });
-    const requestSignal = call.signal;
-    const onRequestAbort = () => controller.abort(new Error("The client closed the connection"));
-    requestSignal.addEventListener("abort", onRequestAbort, { once: true });
-    const untrack = app.track(controller);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      requestSignal.removeEventListener("abort", onRequestAbort);
-      untrack();
-    };
-
-    const open = async (): Promise<{
-      stream: ChatStream;
-      iterator: AsyncIterator<RobocodersEvent>;
-      first: IteratorResult<RobocodersEvent>;
-    }> => {
-      const stream = client.chat(plan.prompt, {
-        agent,
-        signal: controller.signal,
-        // The gateway tracks its sessions itself: they never go into the shared credential cache.
-        persistSession: false,
-        ...(plan.sid === undefined ? { newSession: true } : { sid: plan.sid }),
-      });
-      const iterator = stream[Symbol.asyncIterator]();
-      return { stream, iterator, first: await iterator.next() };
-    };
-
-    let opened: Awaited<ReturnType<typeof open>>;
-    try {
-      try {
-        opened = await open();
-      } catch (error) {
-        // A remembered session the service no longer knows: start over with the whole history.
-        if (
-          !(error instanceof NotFoundError && plan.continued && pinned === undefined) ||
-          controller.signal.aborted
-        ) {
-          throw error;
-        }
-        plan = { sid: undefined, prompt: formatPrompt(request.messages), continued: false };
-        opened = await open();
-      }
-    } catch (error) {
-      release();
-      info.session = plan.sid;
-      throw mapError(error);
-    }
-
-    const { stream, iterator, first } = opened;
-    const sidOf = () => stream.sid ?? plan.sid;
-    const meta: CompletionMeta = { id: completionId(), created: Math.floor(Date.now() / 1000), model: agent };
-    const headers: Record<string, string> = {};
-    const remember = (answer: string) => {
-      const sid = sidOf();
-      info.session = sid;
-      if (sid !== undefined && conversations !== undefined) rememberTurn(conversations, turn, sid, answer);
-    };
-
-    if (!request.stream) {
-      let text = "";
-      try {
-        let result = first;
-        while (result.done !== true) {
-          text += referenceText(result.value.raw) ?? "";
-          result = await iterator.next();
-        }
-      } catch (error) {
-        info.session = sidOf();
-        throw mapError(error);
-      } finally {
-        release();
-      }
-      remember(text);
-      const sid = sidOf();
-      if (sid !== undefined) headers[SESSION_HEADER] = sid;
-      headers["content-type"] = "application/json";
-      return {
-        kind: "json",
-        status: 200,
-        headers,
-        body: JSON.stringify(chatCompletion(meta, text, usageOf(plan.prompt, text))),
-      };
-    }
-
-    // Streaming: the first event arrived, so the status is final from here on.
-    info.deferred = true;
-    info.session = sidOf();
-    const sid = sidOf();
-    if (sid !== undefined) headers[SESSION_HEADER] = sid;
-    let text = "";
-    let next: Promise<IteratorResult<RobocodersEvent>> | undefined;
-    let finished = false;
-    let ended = false;
-    let cancelled = false;
-    const finish = (status: number) => {
-      if (finished) return;
-      finished = true;
-      release();
-      call.log(status);
-    };
-    /** The frames of one upstream step: a text chunk, the end of the stream, or nothing. */
-    const framesOf = (result: IteratorResult<RobocodersEvent>): string => {
-      if (result.done === true) {
-        ended = true;
-        remember(text);
-        let tail = sseData(chatCompletionChunk(meta, {}, "stop"));
-        if (request.includeUsage) tail += sseData(usageChunk(meta, usageOf(plan.prompt, text)));
-        finish(200);
-        return tail + SSE_DONE;
-      }
-      const delta = referenceText(result.value.raw);
-      if (delta === undefined || delta === "") return "";
-      text += delta;
-      return sseData(chatCompletionChunk(meta, { content: delta }));
-    };
-
-    const head = sseData(chatCompletionChunk(meta, { role: "assistant", content: "" })) + framesOf(first);
-    const sse: SseStream = {
-      head,
-      complete: ended,
-      async pull() {
-        if (ended) return { frames: "", done: true };
-        try {
-          for (;;) {
-            if (next === undefined) {
-              next = iterator.next();
-              // Handled below; this only keeps a failure between two pulls from counting as unhandled.
-              next.catch(() => undefined);
-            }
-            const result = await withKeepAlive(next, keepAliveMs);
-            if (result === KEEP_ALIVE) return { frames: SSE_KEEP_ALIVE, done: false };
-            next = undefined;
-            const frames = framesOf(result);
-            if (ended || frames !== "") return { frames, done: ended };
-          }
-        } catch (error) {
-          ended = true;
-          const clientLeft = cancelled || requestSignal.aborted;
-          if (clientLeft) {
-            finish(499);
-            return { frames: "", done: true };
-          }
-          const mapped = mapError(error);
-          logger.warn("stream failed after it began", { status: mapped.status, code: mapped.openaiCode });
-          finish(200);
-          return { frames: sseError(mapped.toJSON().error) + SSE_DONE, done: true };
-        }
-      },
-      async cancel() {
-        cancelled = true;
-        controller.abort(new Error("The client closed the connection"));
-        finish(499);
-        await iterator.return?.();
-      },
-    };
-
-    return {
-      kind: "sse",
-      headers: { ...SSE_HEADERS, ...headers },
-      stream: sse,
-    };
-  }
+    return errorResponse(mapped);
+  });
 
   return app;
-}
-
-const KEEP_ALIVE = Symbol("keep-alive");
-/** An SSE comment: ignored by clients, keeps proxies and idle timers from closing a silent stream. */
-const SSE_KEEP_ALIVE = ": keep-alive\n\n";
-
-/** The promise's value, or {@link KEEP_ALIVE} when it takes longer than `ms` (0: wait forever). */
-async function withKeepAlive<T>(promise: Promise<T>, ms: number): Promise<T | typeof KEEP_ALIVE> {
-  if (ms <= 0) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = new Promise<typeof KEEP_ALIVE>((resolve) => {
-    timer = setTimeout(() => resolve(KEEP_ALIVE), ms);
-  });
-  try {
-    return await Promise.race([promise, tick]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function methodNotAllowed(allow: string): Response {

@@ -15,6 +15,20 @@ function rejection(body: unknown): GatewayError {
 }
 
 describe("parseChatRequest", () => {
+  it("lists the set fields it accepts but does not honour, in body order", () => {
+    const request = parseChatRequest({
+      ...valid,
+      temperature: 0.2,
+      max_tokens: 10,
+      stop: null,
+      top_p: 1,
+      n: 1,
+      "x\r\ny": 1,
+      custom_field: true,
+    });
+    expect(request.ignored).toEqual(["temperature", "max_tokens", "top_p", "custom_field"]);
+  });
+
   it("reads the used fields and defaults", () => {
     expect(parseChatRequest(valid)).toEqual({
       model: "GeneralCodingAgent",
@@ -22,6 +36,7 @@ describe("parseChatRequest", () => {
       stream: false,
       includeUsage: false,
       user: undefined,
+      ignored: [],
     });
     expect(
       parseChatRequest({ ...valid, stream: true, stream_options: { include_usage: true }, user: "u1" }),

@@ -13,7 +13,9 @@
  *
  * A field set to `null` counts as absent.
  */
-import type { Message } from "../provider/messages.js";
+
+import type { Message } from "../core/messages.js";
+import { isRecord } from "../internal/values.js";
 import { invalidRequest } from "./openai-error.js";
 
 /** The roles a message may have. `developer` is read as `system`. */
@@ -41,13 +43,43 @@ export interface ChatRequest {
   includeUsage: boolean;
   /** The caller's end-user id, if given; it separates conversations of different users. */
   user: string | undefined;
+  /**
+   * The fields of the body that were accepted but are not honoured (`temperature`, `max_tokens`, unknown
+   * fields…), in body order; names that are not plain identifiers are left out. At most 32.
+   */
+  ignored: string[];
+}
+
+/** The fields the gateway uses, or checks and rejects when it cannot honour them. */
+const HONOURED_FIELDS = new Set([
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "user",
+  "n",
+  "tools",
+  "functions",
+  "tool_choice",
+  "function_call",
+  "response_format",
+  "logprobs",
+  "modalities",
+  "audio",
+]);
+
+/** The body's fields that are set (not `null`) and not honoured; see {@link ChatRequest.ignored}. */
+export function ignoredFields(body: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  for (const [name, value] of Object.entries(body)) {
+    if (value === null || HONOURED_FIELDS.has(name) || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) continue;
+    names.push(name);
+    if (names.length === 32) break;
+  }
+  return names;
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The field's value, with `null` read as absent. */
 function field(body: Json, name: string): unknown {
@@ -63,7 +95,7 @@ function contentText(content: unknown, param: string): string {
   let text = "";
   content.forEach((part: unknown, index) => {
     const partParam = `${param}[${index}]`;
-    if (!isObject(part)) throw invalidRequest(`${partParam} must be an object`, partParam, "invalid_type");
+    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object`, partParam, "invalid_type");
     if (part.type !== "text") {
       throw invalidRequest(
         `${partParam}: only text content parts are supported, got type ${JSON.stringify(part.type)}`,
@@ -81,7 +113,7 @@ function contentText(content: unknown, param: string): string {
 
 function parseMessage(value: unknown, index: number): ChatMessage {
   const param = `messages[${index}]`;
-  if (!isObject(value)) throw invalidRequest(`${param} must be an object`, param, "invalid_type");
+  if (!isRecord(value)) throw invalidRequest(`${param} must be an object`, param, "invalid_type");
   const role = value.role;
   if (typeof role !== "string")
     throw invalidRequest(`${param}.role must be a string`, `${param}.role`, "invalid_type");
@@ -116,7 +148,7 @@ function unsupported(name: string, why: string): never {
  * @throws GatewayError (400) naming the offending field.
  */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (!isObject(body)) throw invalidRequest("The request body must be a JSON object", null, "invalid_body");
+  if (!isRecord(body)) throw invalidRequest("The request body must be a JSON object", null, "invalid_body");
 
   const model = field(body, "model");
   if (model === undefined) throw invalidRequest("model is required", "model", "missing_required_parameter");
@@ -142,7 +174,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const streamOptions = field(body, "stream_options");
   let includeUsage = false;
   if (streamOptions !== undefined) {
-    if (!isObject(streamOptions)) {
+    if (!isRecord(streamOptions)) {
       throw invalidRequest("stream_options must be an object", "stream_options", "invalid_type");
     }
     const flag = field(streamOptions, "include_usage");
@@ -180,7 +212,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     }
   }
   const responseFormat = field(body, "response_format");
-  if (responseFormat !== undefined && !(isObject(responseFormat) && responseFormat.type === "text")) {
+  if (responseFormat !== undefined && !(isRecord(responseFormat) && responseFormat.type === "text")) {
     unsupported("response_format", "only text answers can be produced");
   }
   if (field(body, "logprobs") === true) unsupported("logprobs", "the agents report no token probabilities");
@@ -190,5 +222,5 @@ export function parseChatRequest(body: unknown): ChatRequest {
   }
   if (field(body, "audio") !== undefined) unsupported("audio", "only text is produced");
 
-  return { model, messages, stream: stream === true, includeUsage, user };
+  return { model, messages, stream: stream === true, includeUsage, user, ignored: ignoredFields(body) };
 }

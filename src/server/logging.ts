@@ -47,7 +47,7 @@ export function safeValue(value: string, max = MAX_LOGGED_VALUE_CHARS): string {
   return `${cut}…`;
 }
 
-/** @internal What a request log record holds besides method, path, status and duration. */
+/** What a request log record holds besides method, path, status and duration (the type of `GatewayApp`'s variables). */
 export interface RequestInfo {
   /** `performance.now()` when the request arrived. */
   started: number;
@@ -59,7 +59,7 @@ export interface RequestInfo {
   deferred?: boolean;
 }
 
-/** @internal The Hono variables the gateway's middleware sets. */
+/** The Hono variables the gateway's middleware sets (part of the type of `GatewayApp`). */
 export type GatewayEnv = {
   Variables: {
     info: RequestInfo;

@@ -30,11 +30,12 @@ export function modelList(): { object: "list"; data: ModelObject[] } {
 }
 
 /**
- * The agent a requested model names: an agent name or alias in any letter case (see the client's
- * `resolveAgent`). Unlike the client, an empty name is not read as the default agent.
+ * The agent the `model` of a request names: an agent name or alias in any letter case, resolved by the
+ * client's `resolveAgent`. Unlike the library, the gateway does not read an empty model as the default
+ * agent: OpenAI requires the field.
  * @throws ModelNotSupportedError for an unknown (or empty) name.
  */
-export function resolveModel(model: string): AgentName {
+export function requestedAgent(model: string): AgentName {
   if (model.trim() === "") throw new ModelNotSupportedError(model, AGENTS, PROVIDER);
   return resolveAgent(model, PROVIDER);
 }

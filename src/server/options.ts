@@ -4,12 +4,17 @@
 import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
 import type { Logger, LogLevel } from "../core/logger.js";
 import type { RateLimitRule, Store } from "../store/types.js";
-import type { ConversationCacheOptions } from "./affinity.js";
+import type { AffinityStore, ConversationCacheOptions } from "./affinity.js";
+import type { TextMode } from "./chat-completion.js";
+import type { ConcurrencyLimiter } from "./limiter.js";
+import type { WorkspaceOptions } from "./workspace/service.js";
 
 /** The environment variable read when {@link GatewayOptions.apiKey} is not given. */
 export const API_KEY_ENV = "ROBOCODERS_SERVER_API_KEY";
 /** Default {@link GatewayOptions.maxBodyBytes}: 8 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Default {@link GatewayOptions.maxAnswerBytes}: 16 MiB. */
+export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** Default {@link GatewayOptions.keepAliveMs}: 15 s. */
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 /** Default {@link ServerOptions.host}. */
@@ -50,11 +55,32 @@ export interface GatewayOptions {
   /** Largest accepted request body, in bytes; larger bodies get 413. Default: 8 MiB. */
   maxBodyBytes?: number;
   /**
-   * Conversation affinity: how many conversations are remembered and for how long;
-   * `false` turns affinity off (every request starts a new session unless one is pinned).
-   * Default: 1000 conversations, 1 hour after their last turn.
+   * Largest non-streamed answer, in bytes of UTF-8 text; past it the upstream call is cancelled and the
+   * caller gets 502 `answer_too_large` (streamed answers are not held, so not capped). Default: 16 MiB.
+   */
+  maxAnswerBytes?: number;
+  /**
+   * Conversation affinity: how many conversation points are remembered and for how long (sessions'
+   * owners: four times as many); `false` turns affinity off (every request starts a new session unless
+   * one is pinned). Default: 1000 points, 1 hour after they were last used.
    */
   affinity?: ConversationCacheOptions | false;
+  /**
+   * Where conversation points and session owners are kept. Default: a {@link MemoryAffinityStore} with
+   * the {@link affinity} bounds. A shared store (e.g. Redis) lets several gateways continue each other's
+   * conversations.
+   */
+  store?: AffinityStore;
+  /** Most chat completions running at once; past it 429 `rate_limit_exceeded` with `Retry-After`. Default: 256. */
+  maxConcurrency?: number;
+  /** The cap on running chat completions. Default: a `MemoryConcurrencyLimiter` of {@link maxConcurrency}. */
+  limiter?: ConcurrencyLimiter;
+  /**
+   * How the answer's text is made from the agent's events: `"separated"` joins two pieces of text (e.g.
+   * two agent messages) with a blank line; `"reference"` keeps the reference client's text byte for
+   * byte. Default: `"separated"`.
+   */
+  textMode?: TextMode;
   /**
    * While a stream waits for the agent (a command may run for minutes), an SSE comment `: keep-alive` is
    * sent after this many ms of silence, so proxies and clients do not drop the connection; 0 disables.
@@ -62,18 +88,23 @@ export interface GatewayOptions {
    */
   keepAliveMs?: number;
   /**
+   * The web workspace: the page at `/` and its native API under `/api` (conversations kept with their
+   * event timelines); `false` serves neither. Default: on, conversations in memory.
+   */
+  workspace?: WorkspaceOptions | false;
+  /**
    * The state shared with other instances (see docs/deployment.md): an open {@link Store}, not closed by
    * the gateway. With a Redis store, the client the gateway creates keeps its token in it (one `/auth` for
    * the fleet). Default: none (this process only).
    */
-  store?: Store;
+  sharedStore?: Store;
   /**
-   * Callers may also present the API keys kept in {@link store} (`robocoders keys add`), and must present a
+   * Callers may also present the API keys kept in {@link sharedStore} (`robocoders keys add`), and must present a
    * key. Default: false.
    */
   storeKeys?: boolean;
   /**
-   * Chat completions per caller (`{limit, periodMs}`, or `"60/min"`), counted in {@link store} (or in memory
+   * Chat completions per caller (`{limit, periodMs}`, or `"60/min"`), counted in {@link sharedStore} (or in memory
    * without one); past it 429 `rate_limit_exceeded` with `Retry-After`. Default: none.
    */
   rateLimit?: RateLimitRule | string;
@@ -89,13 +120,13 @@ export interface GatewayOptions {
 }
 
 /** Options of `startServer`: those of `createApp`, plus where to listen and how to stop. */
-export interface ServerOptions extends Omit<GatewayOptions, "store"> {
+export interface ServerOptions extends Omit<GatewayOptions, "sharedStore"> {
   /**
    * An open store, or a store URL (`memory`, `redis://…`, `rediss://…`) that `startServer` opens, checks
    * and closes with the server (an unreachable Redis rejects with `StoreUnavailableError`).
    * Default: `ROBOCODERS_STORE`, else none.
    */
-  store?: Store | string;
+  sharedStore?: Store | string;
   /** Prefix of every key of a store given as a URL. Default: `ROBOCODERS_STORE_PREFIX`, else `robocoders:`. */
   storePrefix?: string;
   /** Interface to bind. Default: `127.0.0.1`. */
@@ -112,6 +143,9 @@ export interface ServerOptions extends Omit<GatewayOptions, "store"> {
    * remove themselves. Default: false.
    */
   handleSignals?: boolean;
-  /** How long running requests may go on after a shutdown began, in ms. Default: 10 000. */
+  /**
+   * How long a shutdown lasts, in ms: the listener stays open, `/health` answers 503 `draining`, new
+   * chat completions get 503 and running ones may finish; when it ends they are cut. Default: 10 000.
+   */
   shutdownGraceMs?: number;
 }

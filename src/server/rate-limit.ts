@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { RateLimitRule, Store } from "../store/types.js";
-import { incomingOf } from "./body.js";
 import { GatewayError, toGatewayError } from "./openai-error.js";
+import { incomingOf } from "./request-body.js";
 
 /** The rate limit as a middleware: `callerOf` names the caller from the request headers (`""`: unknown). */
 export function rateLimit(

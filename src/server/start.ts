@@ -26,11 +26,13 @@ export interface RunningServer {
   /** The app serving the requests. */
   readonly app: GatewayApp;
   /**
-   * Shuts down gracefully: stops accepting connections, lets running requests (streams included) finish
-   * for up to `graceMs` (default: the `shutdownGraceMs` option, 10 s), cancels the rest, closes every
-   * connection and the client the gateway created. Idempotent.
+   * Shuts down gracefully: for up to `graceMs` (default: the `shutdownGraceMs` option, 10 s) the listener
+   * stays open, `/health` answers 503 `{"status": "draining"}`, new chat completions get 503
+   * `shutting_down` and running ones (streams included) may finish — the whole grace with `hold: true`,
+   * else until none runs; then the rest are cut, every connection is closed, and the client the gateway
+   * created too. Idempotent.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number, options?: { hold?: boolean }): Promise<void>;
 }
 
 /**
@@ -54,9 +56,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const graceDefault = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
 
   // A store given by URL is opened (and checked) before listening, and closed with the server.
-  const given = options.store ?? process.env[STORE_ENV];
+  const given = options.sharedStore ?? process.env[STORE_ENV];
   const ownsStore = typeof given === "string" && !isMemoryStore(given);
-  const store =
+  const sharedStore =
     typeof given === "string"
       ? isMemoryStore(given)
         ? undefined
@@ -65,14 +67,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             ...(options.logger !== undefined ? { logger: options.logger } : {}),
           })
       : given;
-  const { store: _given, storePrefix: _prefix, ...rest } = options;
-  const app = createApp({
-    ...rest,
-    ...(store !== undefined ? { store } : {}),
-    apiKey,
-    checkHost: options.checkHost ?? isLoopbackHost(host),
-  });
-  if (ownsStore && store !== undefined) app.onClose(() => store.close());
+  const { sharedStore: _given, storePrefix: _prefix, ...rest } = options;
+  let app: GatewayApp;
+  try {
+    app = createApp({
+      ...rest,
+      ...(sharedStore !== undefined ? { sharedStore } : {}),
+      apiKey,
+      checkHost: options.checkHost ?? isLoopbackHost(host),
+    });
+  } catch (error) {
+    if (ownsStore) await sharedStore?.close();
+    throw error;
+  }
+  if (ownsStore && sharedStore !== undefined) app.onClose(() => sharedStore.close());
   const server = createServer(getRequestListener(app.fetch, { hostname: host }));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -94,31 +102,35 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;
-  const close = (graceMs = graceDefault): Promise<void> => {
+  const close = (graceMs = graceDefault, closeOptions: { hold?: boolean } = {}): Promise<void> => {
     closing ??= (async () => {
-      removeSignalHandlers();
+      // The listener stays open through the grace: /health answers 503 "draining" and new completions
+      // 503 "shutting_down", so load balancers see the shutdown; running completions may finish.
+      await app.drain(graceMs, closeOptions);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await app.drain(graceMs);
       // Cancelled streams write their final error event; then every connection goes.
       await new Promise((resolve) => setTimeout(resolve, 50));
       server.closeAllConnections();
       await closed;
       await app.close();
+      // Installed until the end, so a second signal ends the grace instead of killing the process.
+      removeSignalHandlers();
     })();
     return closing;
   };
 
-  const onSignal = () => {
-    void close();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing !== undefined) app.endGrace();
+    else void close(graceDefault, { hold: signal === "SIGTERM" });
   };
   const removeSignalHandlers = () => {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
   };
   if (options.handleSignals === true) {
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
   }
 
   return { url: `http://${urlHost}:${address.port}`, host: address.address, port: address.port, app, close };

@@ -328,7 +328,7 @@ export class RedisStore implements Store {
   async rateLimit(key: string, rule: RateLimitRule): Promise<RateDecision> {
     const reply = await this.script(RATE_LIMIT, [this.k(`rate:${key}`)], [rule.periodMs, rule.limit]);
     if (!Array.isArray(reply) || reply.length !== 3)
-      throw new Error("Unexpected reply of the rate-limit script");
+      throw new StoreUnavailableError(`The store at ${this.url} answered the rate-limit script unexpectedly`);
     const [allowed, retryAfterMs, remaining] = reply.map(Number);
     return { allowed: allowed === 1, retryAfterMs: retryAfterMs ?? 0, remaining: remaining ?? 0 };
   }

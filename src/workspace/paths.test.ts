@@ -1,6 +1,7 @@
 import * as nodePath from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "../core/errors.js";
 import { DEFAULT_WORKSPACE_ROOT, normalizeWorkspacePath, toOutputPath } from "./paths.js";
 
 const accepted = (path: string, root?: string) => {
@@ -79,8 +80,8 @@ describe("toOutputPath (the output path rule)", () => {
   });
 
   it("throws for a relative root", () => {
-    expect(() => toOutputPath("x", { root: "workspace" })).toThrow(TypeError);
-    expect(() => toOutputPath("x", { root: "/a/../b" })).toThrow(TypeError);
+    expect(() => toOutputPath("x", { root: "workspace" })).toThrow(InvalidArgumentError);
+    expect(() => toOutputPath("x", { root: "/a/../b" })).toThrow(InvalidArgumentError);
   });
 
   it("never throws, and what it accepts stays under any folder it is joined to", () => {

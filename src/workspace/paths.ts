@@ -16,6 +16,7 @@
  *
  * Pure and browser-safe: no `node:` import. Writing is in `./write-files.ts`.
  */
+import { InvalidArgumentError } from "../core/errors.js";
 
 /** The agent's workspace root in the Robocoders sandbox. */
 export const DEFAULT_WORKSPACE_ROOT = "/workspace";
@@ -56,9 +57,10 @@ function segmentsOf(path: string): string[] {
 
 /** The root as segments; throws on a root that is not absolute or holds `..`. */
 function rootSegments(root: string): string[] {
-  if (!root.startsWith("/")) throw new TypeError(`The workspace root must be absolute: ${root}`);
+  if (!root.startsWith("/")) throw new InvalidArgumentError(`The workspace root must be absolute: ${root}`);
   const segments = segmentsOf(root);
-  if (segments.includes("..")) throw new TypeError(`The workspace root must not contain "..": ${root}`);
+  if (segments.includes(".."))
+    throw new InvalidArgumentError(`The workspace root must not contain "..": ${root}`);
   return segments;
 }
 
@@ -76,8 +78,8 @@ export function normalizeWorkspacePath(path: string, options: WorkspacePathOptio
 
 /**
  * Maps a workspace path to a relative output path by the output path rule (see the module comment), or
- * says why it is refused. Never throws for any `path`; throws a `TypeError` when `options.root` is not
- * an absolute path.
+ * says why it is refused. Never throws for any `path`; throws an `InvalidArgumentError` when
+ * `options.root` is not an absolute path.
  */
 export function toOutputPath(path: string, options: WorkspacePathOptions = {}): OutputPathResult {
   const root = rootSegments(options.root ?? DEFAULT_WORKSPACE_ROOT);

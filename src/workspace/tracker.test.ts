@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "../core/errors.js";
 import { type RawEvent, toEvent } from "../core/events.js";
 import { applyUnifiedDiff } from "./diff.js";
 import { WorkspaceTracker } from "./tracker.js";
@@ -247,6 +248,6 @@ describe("WorkspaceTracker: commands", () => {
   });
 
   it("refuses a relative root", () => {
-    expect(() => new WorkspaceTracker({ root: "work" })).toThrow(TypeError);
+    expect(() => new WorkspaceTracker({ root: "work" })).toThrow(InvalidArgumentError);
   });
 });

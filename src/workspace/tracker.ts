@@ -126,7 +126,7 @@ export class WorkspaceTracker {
   private readonly pendingById = new Map<number, Pending>();
   private readonly seenIds = new Set<string>();
 
-  /** Tracks paths under `options.root` (default `/workspace`). Throws a `TypeError` for a relative root. */
+  /** Tracks paths under `options.root` (default `/workspace`). Throws an `InvalidArgumentError` for a relative root. */
   constructor(options: WorkspaceTrackerOptions = {}) {
     this.options = options;
     normalizeWorkspacePath("/", options);

@@ -16,7 +16,7 @@ import {
   robocoders,
 } from "../../src/ai-sdk/index.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { until } from "../support.js";
+import { sentText, until } from "../support.js";
 
 const TASK = "Write a Python script add.py that adds two numbers";
 
@@ -110,7 +110,7 @@ describe("streamText", () => {
     });
     const text = await result.text;
     expect(emulator.chats.length).toBeGreaterThan(0);
-    expect(text).toBe(emulator.chats.flatMap((chat) => chat.texts).join(""));
+    expect(text).toBe(sentText(emulator.chats));
     expect(robocodersMetadata(await result.providerMetadata).agent).toBe("RepoAgent");
   });
 

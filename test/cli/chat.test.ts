@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { cacheFileName } from "../../src/client/options.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { RobocodersAPI } from "../../src/provider/index.js";
+import { sentText } from "../support.js";
 import { cliFixture, runCli, startCli, until } from "./helpers.js";
 
 const fx = cliFixture();
@@ -33,9 +34,9 @@ describe("chat output when stdout is not a terminal", () => {
     ["GeneralCodingAgent", "Write a Python script that adds two numbers"],
     ["RepoAgent", "Add a --verbose flag to the CLI in my repository"],
     ["FrontEndAgent", "Build a todo list page with React and Tailwind — schön & 😀"],
-  ])("%s: stdout equals the library's text for the same scenario", async (agent, prompt) => {
+  ])("%s: --raw prints exactly the library's text for the same scenario", async (agent, prompt) => {
     const cli = fresh();
-    const result = await runCli(["chat", "-a", agent, prompt], { env: cli.env });
+    const result = await runCli(["chat", "--raw", "-a", agent, prompt], { env: cli.env });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
 
@@ -55,12 +56,12 @@ describe("chat output when stdout is not a terminal", () => {
     const records = chatsOf(sessionFile.sid);
     expect(records.map((r) => r.cleanPrompt)).toEqual([prompt, "continue"]);
     expect(records.map((r) => r.agent)).toEqual([agent, agent]);
-    expect(result.stdout).toBe(records.flatMap((r) => r.texts).join(""));
+    expect(result.stdout).toBe(sentText(records));
   });
 
   it("reads the prompt from piped stdin", async () => {
     const { env, cacheDir } = fresh();
-    const result = await runCli(["chat", "--no-continue"], {
+    const result = await runCli(["chat", "--raw", "--no-auto-continue"], {
       env,
       input: "Write a haiku generator\nin Rust\n",
     });
@@ -75,33 +76,66 @@ describe("chat output when stdout is not a terminal", () => {
     const { env } = fresh();
     const prompt =
       "Write a Python script that adds two numbers [[fault:chunk=1, crlf, blank-lines, malformed, non-object, utf8]]";
-    const result = await runCli(["chat", "--no-continue", prompt], { env });
+    const result = await runCli(["chat", "--raw", "--no-auto-continue", prompt], { env });
     expect(result.code).toBe(0);
     const record = fx.emulator.chats.at(-1);
     expect(record?.texts.length).toBeGreaterThan(0);
     expect(result.stdout).toBe(record?.texts.join(""));
   });
 
-  it("uses the given session, and --new-session makes a new one", async () => {
+  it("piped text: one blank line between the agent's texts, a final newline, nothing else added", async () => {
     const { env } = fresh();
-    const sid = fx.emulator.createSession();
-    // The emulator accepts any valid token for a session it created.
-    const first = await runCli(["chat", "--no-continue", "--session", sid, "hello"], { env });
-    expect(first.code).toBe(0);
-    expect(chatsOf(sid)).toHaveLength(1);
-    const before = fx.emulator.stats.sessionsCreated;
-    const second = await runCli(["chat", "--no-continue", "--new-session", "hello"], { env });
-    expect(second.code).toBe(0);
-    expect(fx.emulator.stats.sessionsCreated).toBe(before + 1);
+    const result = await runCli(["chat", "Write a Python script that adds two numbers"], { env });
+    expect(result.code).toBe(0);
+    const records = fx.emulator.chats.slice(-2);
+    const texts = records.flatMap((r) => r.texts).filter((text) => text !== "");
+    expect(texts.length).toBeGreaterThan(3);
+    let expected = "";
+    for (const text of texts) {
+      if (expected !== "")
+        expected += expected.endsWith("\n\n") ? "" : expected.endsWith("\n") ? "\n" : "\n\n";
+      expected += text;
+    }
+    if (!expected.endsWith("\n")) expected += "\n";
+    expect(result.stdout).toBe(expected);
+    // The texts that used to run into each other are apart.
+    expect(result.stdout).not.toMatch(/🙂I'm asking/);
   });
 
-  it("--max-continues and --no-continue control the automatic continues", async () => {
+  it("each one-shot chat starts a new session; -c continues the last one; --session picks one", async () => {
     const { env, cacheDir } = fresh();
-    const none = await runCli(["chat", "--no-continue", "Write a CLI calculator"], { env });
+    const first = await runCli(["chat", "--no-auto-continue", "Write a CLI calculator"], { env });
+    expect(first.code).toBe(0);
+    const firstSid = String((JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string }).sid);
+    const second = await runCli(["chat", "--no-auto-continue", "Write a haiku generator"], { env });
+    expect(second.code).toBe(0);
+    const secondSid = String(
+      (JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string }).sid,
+    );
+    // The second question went to a session of its own: the two answers do not mix.
+    expect(secondSid).not.toBe(firstSid);
+    expect(chatsOf(firstSid).map((r) => r.cleanPrompt)).toEqual(["Write a CLI calculator"]);
+    expect(chatsOf(secondSid).map((r) => r.cleanPrompt)).toEqual(["Write a haiku generator"]);
+
+    const continued = await runCli(["chat", "-c", "--no-auto-continue", "continue"], { env });
+    expect(continued.code).toBe(0);
+    expect(chatsOf(secondSid).map((r) => r.cleanPrompt)).toEqual(["Write a haiku generator", "continue"]);
+    const long = await runCli(["chat", "--continue", "--no-auto-continue", "thanks"], { env });
+    expect(long.code).toBe(0);
+    expect(chatsOf(secondSid)).toHaveLength(3);
+
+    const picked = await runCli(["chat", "--session", firstSid, "--no-auto-continue", "continue"], { env });
+    expect(picked.code).toBe(0);
+    expect(chatsOf(firstSid).map((r) => r.cleanPrompt)).toEqual(["Write a CLI calculator", "continue"]);
+  });
+
+  it("--max-continues and --no-auto-continue control the automatic continues", async () => {
+    const { env, cacheDir } = fresh();
+    const none = await runCli(["chat", "--no-auto-continue", "Write a CLI calculator"], { env });
     expect(none.code).toBe(0);
     const { sid } = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     expect(chatsOf(sid)).toHaveLength(1);
-    const more = await runCli(["chat", "--new-session", "--max-continues", "3", "Write a CLI calculator"], {
+    const more = await runCli(["chat", "--max-continues", "3", "Write a CLI calculator"], {
       env,
     });
     expect(more.code).toBe(0);
@@ -112,7 +146,7 @@ describe("chat output when stdout is not a terminal", () => {
 
   it("accepts agent aliases", async () => {
     const { env, cacheDir } = fresh();
-    const result = await runCli(["chat", "-a", "frontend", "--no-continue", "a landing page"], { env });
+    const result = await runCli(["chat", "-a", "frontend", "--no-auto-continue", "a landing page"], { env });
     expect(result.code).toBe(0);
     const { sid } = JSON.parse(readFileSync(cacheFileIn(cacheDir), "utf8")) as { sid: string };
     expect(chatsOf(sid)[0]?.agent).toBe("FrontEndAgent");
@@ -192,22 +226,32 @@ describe("chat errors and exit codes", () => {
       name: "404",
       args: ["chat", "hi [[fault:status=404]]"],
       code: 4,
-      message: /Not found.*Session not found/,
+      message: /POST \/chat returned 404: Session not found.*start a new one/,
     },
     {
       name: "422",
       args: ["chat", "hi [[fault:status=422]]"],
       code: 4,
-      message: /rejected the request \(422\).*Field required/,
+      message: /POST \/chat was rejected as invalid \(422\).*Field required/,
     },
     {
       name: "429",
       args: ["chat", "hi [[fault:status=429, retry-after=0]]"],
       code: 4,
-      message: /Rate limited/,
+      message: /POST \/chat was rate limited \(429\)/,
     },
-    { name: "500", args: ["chat", "hi [[fault:status=500]]"], code: 5, message: /service failed \(500\)/ },
-    { name: "502", args: ["chat", "hi [[fault:status=502]]"], code: 5, message: /service failed \(502\)/ },
+    {
+      name: "500",
+      args: ["chat", "hi [[fault:status=500]]"],
+      code: 5,
+      message: /^robocoders: POST \/chat failed with a server error \(500\)(?!.*\(500\))/,
+    },
+    {
+      name: "502",
+      args: ["chat", "hi [[fault:status=502]]"],
+      code: 5,
+      message: /^robocoders: POST \/chat failed with a server error \(502\)(?!.*\(502\))/,
+    },
     {
       name: "cut mid-line",
       args: ["chat", "hi [[fault:cut-mid-line=0]]"],
@@ -218,7 +262,7 @@ describe("chat errors and exit codes", () => {
       name: "timeout",
       args: ["--timeout", "0.5", "chat", "hi [[fault:slow-first-byte=5000]]"],
       code: 5,
-      message: /timed out.*--timeout/,
+      message: /longer than its time limit of 0.5 s. Raise --timeout/,
     },
     {
       name: "unknown agent",
@@ -230,7 +274,7 @@ describe("chat errors and exit codes", () => {
     { name: "bad number", args: ["chat", "--max-continues", "x", "hi"], code: 2, message: /--max-continues/ },
     {
       name: "conflicting flags",
-      args: ["chat", "--session", "s", "--new-session", "hi"],
+      args: ["chat", "--session", "s", "-c", "hi"],
       code: 2,
       message: /cannot be used together/,
     },
@@ -262,10 +306,16 @@ describe("chat errors and exit codes", () => {
 
   it("keeps the text that arrived before a broken stream", async () => {
     const { env } = fresh();
-    const result = await runCli(["chat", "--no-continue", "[[verbose]] hi [[fault:cut-mid-line=3]]"], {
-      env,
-    });
+    const result = await runCli(
+      ["chat", "--raw", "--no-auto-continue", "[[verbose]] hi [[fault:cut-mid-line=3]]"],
+      {
+        env,
+      },
+    );
     expect(result.code).toBe(5);
+    // The emulator records the outcome once its side of the response is over, which can be after the CLI
+    // has seen the cut and exited.
+    await until(() => fx.emulator.chats.at(-1)?.outcome !== "streaming");
     const record = fx.emulator.chats.at(-1);
     expect(record?.outcome).toBe("cut-mid-line");
     const whole = (record?.lines ?? [])
@@ -301,7 +351,7 @@ describe("Ctrl-C", () => {
     fx.emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
     const abortedBefore = fx.emulator.stats.chatStreams.aborted;
     const cli = startCli(
-      ["chat", "--no-continue", "[[verbose]] Write a Python script that adds two numbers"],
+      ["chat", "--no-auto-continue", "[[verbose]] Write a Python script that adds two numbers"],
       { env },
     );
     await cli.waitForStdout("Thanks!");
@@ -317,7 +367,7 @@ describe("stdout closed early", () => {
   it("ends quietly when the reader goes away", async () => {
     const { env } = fresh();
     fx.emulator.addFault({ silenceMs: 300, endpoint: "chat" });
-    const cli = startCli(["chat", "--no-continue", "[[verbose]] Write a Python script"], { env });
+    const cli = startCli(["chat", "--no-auto-continue", "[[verbose]] Write a Python script"], { env });
     await cli.waitForStdout("Thanks!");
     cli.child.stdout?.destroy();
     const result = await cli.done;

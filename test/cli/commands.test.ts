@@ -193,7 +193,7 @@ describe("login, logout, status", () => {
     fx.emulator.addFault({ status: 503, endpoint: "auth" });
     const result = await runCli(["login"], { env });
     expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^robocoders: The service failed \(503\)/);
+    expect(result.stderr).toMatch(/^robocoders: GET \/auth failed with a server error \(503\)/);
   });
 });
 
@@ -214,8 +214,8 @@ describe("session", () => {
     const json = await runCli(["session", "show", "--json"], { env });
     expect(JSON.parse(json.stdout)).toEqual({ sid });
 
-    // The next chat uses it.
-    const chat = await runCli(["chat", "--no-continue", "hello"], { env });
+    // `chat -c` talks in it.
+    const chat = await runCli(["chat", "-c", "--no-auto-continue", "hello"], { env });
     expect(chat.code).toBe(0);
     expect(fx.emulator.chats.at(-1)?.sid).toBe(sid);
   });
@@ -307,6 +307,9 @@ describe("get-code", () => {
     const result = await runCli(["get-code", "octocat"], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^robocoders: There is no current session/);
+    // It names the flag get-code has, not one it lacks.
+    expect(result.stderr).toContain("--session <sid>");
+    expect(result.stderr).not.toMatch(/--new-session|pass a sid/);
   });
 
   it("rejects an invalid user name before any request", async () => {
@@ -366,7 +369,7 @@ describe("emulate", () => {
     // The first call and its two retries get 503; the next call streams, with observations.
     const failed = await runCli(["chat", "hi"], { env: target });
     expect(failed.code).toBe(5);
-    const ok = await runCli(["chat", "--json", "--no-continue", "hi"], { env: target });
+    const ok = await runCli(["chat", "--json", "--no-auto-continue", "hi"], { env: target });
     expect(ok.code).toBe(0);
     const kinds = ok.stdout
       .trimEnd()
@@ -385,7 +388,7 @@ describe("emulate", () => {
 
 describe("serve", () => {
   it("runs the gateway on the printed URL, in front of the API", async () => {
-    const { cli, url } = await startServerCommand(["serve", "--port", "0"], {
+    const { cli, url } = await startServerCommand(["serve", "--port", "0", "--grace", "0"], {
       ROBOCODERS_BASE_URL: fx.emulator.url,
       ROBOCODERS_CACHE_DIR: fresh().cacheDir,
     });
@@ -404,9 +407,12 @@ describe("serve", () => {
   });
 
   it("requires the API key when one is set", async () => {
-    const { cli, url } = await startServerCommand(["serve", "--port", "0", "--api-key", "sk-test-key-123"], {
-      ROBOCODERS_BASE_URL: fx.emulator.url,
-    });
+    const { cli, url } = await startServerCommand(
+      ["serve", "--port", "0", "--grace", "0", "--api-key", "sk-test-key-123"],
+      {
+        ROBOCODERS_BASE_URL: fx.emulator.url,
+      },
+    );
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
     const ok = await fetch(`${url}/v1/models`, { headers: { authorization: "Bearer sk-test-key-123" } });
     expect(ok.status).toBe(200);
@@ -423,6 +429,17 @@ describe("serve", () => {
 });
 
 describe("demo", () => {
+  it.each([
+    [["demo", "-a", "bogus"], /Unknown agent "bogus"/],
+    [["demo", "--prompt", ""], /--prompt is empty/],
+    [["--base-url", "http://127.0.0.1:9", "demo"], /demo does not use --base-url/],
+  ])("%j is a usage error before anything starts", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe("");
+  });
+
   it("runs a whole conversation offline, cleans up and exits 0", async () => {
     const result = await runCli(["demo"]);
     expect(result.stderr).toBe("");

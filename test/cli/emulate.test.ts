@@ -1,9 +1,11 @@
 /**
- * `robocoders emulate` end to end, as a child process: usage errors for bad fault specs and a busy port.
+ * `robocoders emulate` end to end, as a child process: the admin API switch and token, `--log`, and usage
+ * errors for bad fault specs and a busy port.
  */
 import { createServer } from "node:net";
+import { fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, runCli } from "./helpers.js";
+import { ensureBuilt, runCli, startCli } from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -42,5 +44,78 @@ describe("emulate usage errors", () => {
           "Stop the program using it, or pick another port with --port (0 picks a free one).\n",
       );
     });
+  });
+});
+
+/** Starts `robocoders emulate` with `args` and returns it with the URL it prints. */
+async function startEmulate(args: string[], env: Record<string, string> = {}) {
+  const cli = startCli(["emulate", "--port", "0", ...args], { env, keepStdinOpen: true });
+  const stdout = await cli.waitForStdout(/^http:\/\/\S+\n/m);
+  return { cli, url: stdout.trim().split("\n")[0] ?? "" };
+}
+
+describe("emulate's admin API", () => {
+  it("is on by default on loopback, and announced on stderr", async () => {
+    const { cli, url } = await startEmulate([]);
+    const res = await fetch(`${url}/__emulator/stats`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ totalRequests: 0 });
+    cli.child.kill("SIGTERM");
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Admin API: ${url}/__emulator/stats`);
+  });
+
+  it("--no-admin turns it off", async () => {
+    const { cli, url } = await startEmulate(["--no-admin"]);
+    expect((await fetch(`${url}/__emulator/stats`)).status).toBe(404);
+    cli.child.kill("SIGTERM");
+    expect((await cli.done).stderr).not.toContain("Admin API");
+  });
+
+  it("--admin-token (or ROBOCODERS_EMULATOR_ADMIN_TOKEN) requires the token, and never prints it", async () => {
+    const { cli, url } = await startEmulate([], { ROBOCODERS_EMULATOR_ADMIN_TOKEN: "s3cret-admin" });
+    expect((await fetch(`${url}/__emulator/stats`)).status).toBe(401);
+    const ok = await fetch(`${url}/__emulator/stats`, { headers: { authorization: "Bearer s3cret-admin" } });
+    expect(ok.status).toBe(200);
+    cli.child.kill("SIGTERM");
+    const result = await cli.done;
+    expect(result.stdout + result.stderr).not.toContain("s3cret-admin");
+  });
+
+  it("an empty --admin-token is a usage error", async () => {
+    const result = await runCli(["emulate", "--port", "0", "--admin-token", " "]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^robocoders: --admin-token must not be empty/);
+  });
+});
+
+describe("emulate --log", () => {
+  it("prints one line per request: method, path, status, faults applied, duration", async () => {
+    const { cli, url } = await startEmulate([
+      "--log",
+      "--fault",
+      "status=503, endpoint=create-session, count=1",
+    ]);
+    await fetch(`${url}/auth?from=test`);
+    await fetch(`${url}/create-session`);
+    await fetch(`${url}/__emulator/stats`);
+    await fetch(`${url}/nowhere`, { method: "POST", body: "x" });
+    cli.child.kill("SIGTERM");
+    const result = await cli.done;
+    const logged = result.stderr.split("\n").filter((line) => /^[A-Z]+ \//.test(line));
+    expect(logged).toHaveLength(4);
+    expect(logged[0]).toMatch(/^GET \/auth 200 faults=none \d+ms$/);
+    expect(logged[1]).toMatch(/^GET \/create-session 503 faults=status:503 \d+ms$/);
+    expect(logged[2]).toMatch(/^GET \/__emulator\/stats 200 faults=none \d+ms$/);
+    expect(logged[3]).toMatch(/^POST \/nowhere 404 faults=none \d+ms$/);
+    expect(result.stderr).not.toMatch(/eyJ[\w-]+\./);
+  });
+
+  it("is off by default", async () => {
+    const { cli, url } = await startEmulate([]);
+    await fetch(`${url}/auth`);
+    cli.child.kill("SIGTERM");
+    expect((await cli.done).stderr).not.toMatch(/^GET \/auth/m);
   });
 });

@@ -45,7 +45,7 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
     { name: "--no-color", args: ["--no-color"], env: {} },
   ])("$name turns colours off", async ({ args, env: extra }) => {
     const { env } = fresh();
-    const { code, output } = await runCliInTty(["chat", ...args, "--no-continue", "hello"], {
+    const { code, output } = await runCliInTty(["chat", ...args, "--no-auto-continue", "hello"], {
       env: { ...env, ...extra },
     });
     expect(code).toBe(0);
@@ -58,7 +58,7 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
     const { code, output } = await runCliInTty(["chat", "hi [[fault:status=422]]"], { env });
     expect(code).toBe(4);
     expect(stripAnsi(output)).toMatch(
-      /^robocoders: The service rejected the request \(422\).*Field required/m,
+      /^robocoders: POST \/chat was rejected as invalid \(422\).*Field required/m,
     );
   });
 });
@@ -71,7 +71,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
 
   it("sends every turn to the same session and leaves on /exit", async () => {
     const { env, cacheDir } = fresh();
-    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
       env,
       steps: [
         { waitFor: "› ", send: "Write a todo app\r" },
@@ -88,10 +88,29 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
     expect(text).toMatch(/^✔ finished/m);
   });
 
+  it("a mistyped /command is not sent; Ctrl-C over a half-typed line clears it instead of leaving", async () => {
+    const { env } = fresh();
+    const before = fx.emulator.chats.length;
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
+      env,
+      steps: [
+        { waitFor: "› ", send: "/nwe\r" },
+        { waitFor: "Unknown command /nwe", send: "half a thought" },
+        { waitFor: "half a thought", send: "\x03" },
+        { waitFor: "› ", send: "a real question\r" },
+        { waitFor: "› ", send: "/exit\r" },
+      ],
+    });
+    expect(code).toBe(0);
+    const sent = fx.emulator.chats.slice(before).map((r) => r.cleanPrompt);
+    expect(sent).toEqual(["a real question"]);
+    expect(stripAnsi(output)).toContain("/help lists the commands");
+  });
+
   it("/new starts a fresh session; Ctrl-D leaves", async () => {
     const { env, cacheDir } = fresh();
     const before = fx.emulator.chats.length;
-    const { code } = await runCliInTty(["chat", "--no-continue", "-a", "repo"], {
+    const { code } = await runCliInTty(["chat", "--no-auto-continue", "-a", "repo"], {
       env,
       steps: [
         { waitFor: "› ", send: "first task\r" },
@@ -109,7 +128,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
 
   it("a failed turn does not end the conversation", async () => {
     const { env, cacheDir } = fresh();
-    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
       env,
       steps: [
         { waitFor: "› ", send: "broken [[fault:status=422]]\r" },
@@ -118,7 +137,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
       ],
     });
     expect(code).toBe(0);
-    expect(stripAnsi(output)).toMatch(/robocoders: The service rejected the request \(422\)/);
+    expect(stripAnsi(output)).toMatch(/robocoders: POST \/chat was rejected as invalid \(422\)/);
     expect(turns(cacheDir).records.map((r) => r.cleanPrompt)).toContain("working");
   });
 
@@ -126,7 +145,7 @@ describe.skipIf(!HAS_SCRIPT)("interactive conversation", () => {
     const { env } = fresh();
     fx.emulator.addFault({ silenceMs: 2_000, endpoint: "chat" });
     const aborted = fx.emulator.stats.chatStreams.aborted;
-    const { code, output } = await runCliInTty(["chat", "--no-continue"], {
+    const { code, output } = await runCliInTty(["chat", "--no-auto-continue"], {
       env,
       steps: [
         { waitFor: "› ", send: "[[verbose]] Write a Python script\r" },

@@ -10,6 +10,7 @@ import { Robocoders } from "../../src/client/index.js";
 import { cacheFileName } from "../../src/client/options.js";
 import type { RobocodersOptions } from "../../src/client/types.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { referenceText } from "../support.js";
 
 /** Environment variables the client reads; cleared for every test so the host's settings never leak in. */
 export const CLIENT_ENV = [
@@ -114,12 +115,9 @@ export function useWorld(): World {
   };
 }
 
-/** What the reference client yields for the chat records from `from` on: the text of every line, joined. */
+/** What the reference client yields for the chat records from `from` on (see `referenceText`). */
 export function referenceOutput(emulator: Emulator, from = 0): string {
-  return emulator.chats
-    .slice(from)
-    .flatMap((record) => record.lines.map((line) => line.text))
-    .join("");
+  return referenceText(emulator.chats.slice(from));
 }
 
 /** Catches the rejection of `promise` (fails when it resolves). */

@@ -148,6 +148,12 @@ describe("line-level faults", () => {
     const body = res.body.toString().split("\n");
     expect(body).toContain("");
     expect(body.some((line) => line !== "" && line.trim() === "")).toBe(true);
+    // After every line, the last one included.
+    expect(
+      res.body.toString().endsWith('"sid": "' + String(JSON.parse(body[0] ?? "{}").sid) + '"}\n\n \t  \n'),
+    ).toBe(true);
+    const events = body.filter((line) => line.trim() !== "");
+    expect(body).toHaveLength(events.length * 3 + 1);
   });
 
   it("omits the last newline with no-final-newline", async () => {

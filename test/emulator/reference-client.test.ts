@@ -6,6 +6,7 @@ import { Parser } from "htmlparser2";
 import { fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENTS, type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { TEXT_AFTER_ASK } from "../../src/emulator/scripts.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -133,5 +134,22 @@ describe.each(AGENTS)("the reference client with %s", (agent) => {
       .slice(-2)
       .flatMap((c) => c.texts);
     expect(out).toEqual(sent);
+  });
+});
+
+describe("the reference client's order when a text follows the question", () => {
+  it("yields the question, then the whole continued turn, then the rest of the first stream", async () => {
+    const out: string[] = [];
+    for await (const text of referenceClient(
+      emulator.url,
+      "GeneralCodingAgent",
+      "Write a parser [[fault:text-after-ask]]",
+    ))
+      out.push(text);
+    const [asked, continued] = emulator.chats.slice(-2);
+    expect(asked?.texts).toHaveLength(2);
+    // It continues as soon as it reads the question, so the text after it comes last.
+    expect(out).toEqual([asked?.texts[0], ...(continued?.texts ?? []), asked?.texts[1]]);
+    expect(out.at(-1)).toBe(TEXT_AFTER_ASK);
   });
 });

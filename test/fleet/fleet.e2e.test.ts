@@ -27,7 +27,7 @@ beforeAll(async () => {
       await startServer({
         port: 0,
         apiKey: false,
-        store: redis().url,
+        sharedStore: redis().url,
         storePrefix: "fleet:",
         storeKeys: true,
         rateLimit: "4/min",

@@ -55,11 +55,6 @@ export function runNode(
   });
 }
 
-/** The text a faithful client delivers for these records: every real event's text, in order. */
-export function recordedText(records: readonly ChatRecord[]): string {
-  return records.map((r) => r.texts.join("")).join("");
-}
-
 /**
  * The records that belong to one call: the first-turn requests whose prompt contains `marker` (a retry
  * repeats the prompt) and the `continue` turns on their sessions, in order.

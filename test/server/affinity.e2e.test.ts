@@ -67,7 +67,8 @@ describe("conversation affinity", () => {
     const third = await ask(history);
     expect(third.sid).toBe(first.sid);
     expect(lastPrompt(third.sid)).toBe("Now add tests");
-    expect(emulatorText(stack.emulator, first.sid)).toBe(first.text + second.text + third.text);
+    const all = emulatorText(stack.emulator, first.sid);
+    for (const part of [first.text, second.text, third.text]) expect(all).toContain(part);
   });
 
   it("gives a new conversation, or an edited history, a new session and the whole history", async () => {
@@ -96,7 +97,7 @@ describe("conversation affinity", () => {
     expect(lastPrompt(sid)).toBe("Also add a README");
   });
 
-  it("a pinned session the service does not know is a 404, a malformed one a 400", async () => {
+  it("a pinned session this gateway did not create is a 404, a malformed one a 400", async () => {
     const unknown = await ask([{ role: "user", content: "hi" }], {
       headers: { "X-Robocoders-Session": "00000000-0000-4000-8000-000000000000" },
     }).catch((error: unknown) => error);
@@ -106,6 +107,66 @@ describe("conversation affinity", () => {
       headers: { "X-Robocoders-Session": "not a session!" },
     }).catch((error: unknown) => error);
     expect(malformed).toMatchObject({ status: 400, code: "invalid_session" });
+  });
+
+  it("continues a remembered point at most once: regenerate, an edit or a second client forks", async () => {
+    const history: Message[] = [{ role: "user", content: "Write a unit converter" }];
+    const first = await ask(history);
+    const point: Message[] = [...history, { role: "assistant", content: first.text }];
+    const follow = await ask([...point, { role: "user", content: "Use metres" }]);
+    expect(follow.sid).toBe(first.sid);
+    expect(lastPrompt(follow.sid)).toBe("Use metres");
+    // "Regenerate" sends the same request again: a fork, with the whole history in a new session.
+    const regenerated = await ask([...point, { role: "user", content: "Use metres" }], { stream: true });
+    expect(regenerated.sid).not.toBe(first.sid);
+    expect(lastPrompt(regenerated.sid)).toBe(
+      `User: Write a unit converter\nAssistant: ${first.text}\nUser: Use metres\nAssistant:`,
+    );
+    // An edited last message from the same point forks too, into yet another session.
+    const edited = await ask([...point, { role: "user", content: "Use feet" }]);
+    expect(new Set([first.sid, regenerated.sid, edited.sid]).size).toBe(3);
+    // Each fork is a conversation of its own that continues normally.
+    const forkFollow = await ask([
+      ...point,
+      { role: "user", content: "Use metres" },
+      { role: "assistant", content: regenerated.text },
+      { role: "user", content: "thanks" },
+    ]);
+    expect(forkFollow.sid).toBe(regenerated.sid);
+    expect(lastPrompt(forkFollow.sid)).toBe("thanks");
+  });
+
+  it("keeps callers apart: another user never continues or pins someone else's session", async () => {
+    const history: Message[] = [{ role: "user", content: "Write a chess engine" }];
+    const alice = await openai.chat.completions
+      .create({ model: "GeneralCodingAgent", messages: history, user: "alice" })
+      .withResponse();
+    const aliceSid = alice.response.headers.get("x-robocoders-session") ?? "";
+    const next: Message[] = [
+      ...history,
+      { role: "assistant", content: alice.data.choices[0]?.message.content ?? "" },
+      { role: "user", content: "go on" },
+    ];
+    const bob = await openai.chat.completions
+      .create({ model: "GeneralCodingAgent", messages: next, user: "bob" })
+      .withResponse();
+    expect(bob.response.headers.get("x-robocoders-session")).not.toBe(aliceSid);
+    const pinned = await openai.chat.completions
+      .create(
+        { model: "GeneralCodingAgent", messages: [{ role: "user", content: "hi" }], user: "bob" },
+        { headers: { "X-Robocoders-Session": aliceSid } },
+      )
+      .catch((error: unknown) => error);
+    expect(pinned).toMatchObject({ status: 404, code: "session_not_found" });
+    // Alice herself may still pin and continue it.
+    const own = await openai.chat.completions
+      .create(
+        { model: "GeneralCodingAgent", messages: next, user: "alice" },
+        { headers: { "X-Robocoders-Session": aliceSid } },
+      )
+      .withResponse();
+    expect(own.response.headers.get("x-robocoders-session")).toBe(aliceSid);
+    expect(lastPrompt(aliceSid)).toBe("go on");
   });
 
   it("starts over with the whole history when a remembered session expired upstream", async () => {

@@ -13,7 +13,7 @@ import {
   type ServerOptions,
   startServer,
 } from "../../src/server/index.js";
-import { recordingLogger } from "../support.js";
+import { recordingLogger, sentText, sessionChats } from "../support.js";
 
 /** An emulator, a client on it (temp cache, no retries, no continues) and a gateway in front. */
 export interface Stack {
@@ -56,12 +56,24 @@ export async function startStack(
   };
 }
 
-/** What a faithful client delivers for the `/chat` responses of a session: the texts of its events. */
-export function emulatorText(emulator: Emulator, sid: string | null | undefined): string {
-  if (sid === null || sid === undefined) throw new Error("no session id");
-  const records = emulator.chats.filter((record) => record.sid === sid);
-  if (records.length === 0) throw new Error(`the emulator saw no chat for ${sid}`);
-  return records.flatMap((record) => record.texts).join("");
+/**
+ * What the gateway answers for the `/chat` responses of a session: the texts of its events, joined by a
+ * blank line in `separated` mode (one newline when a piece ends with one, none when it ends with two),
+ * as they are in `reference` mode (`sentText`).
+ */
+export function emulatorText(
+  emulator: Emulator,
+  sid: string | null | undefined,
+  mode: "separated" | "reference" = "separated",
+): string {
+  const records = sessionChats(emulator, sid);
+  if (mode === "reference") return sentText(records);
+  let out = "";
+  for (const text of records.flatMap((record) => record.texts).filter((text) => text !== "")) {
+    if (out !== "") out += out.endsWith("\n\n") ? "" : out.endsWith("\n") ? "\n" : "\n\n";
+    out += text;
+  }
+  return out;
 }
 
 /** The `error` object of an OpenAI error response; throws when the body does not have that shape. */

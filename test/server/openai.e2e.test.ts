@@ -120,7 +120,9 @@ describe("chat completions", () => {
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const body = await response.text();
     expect(body.endsWith("data: [DONE]\n\n")).toBe(true);
-    const events = body.split("\n\n").filter((e) => e !== "");
+    // A first comment opens the stream; every other event is data.
+    expect(body.startsWith(": ")).toBe(true);
+    const events = body.split("\n\n").filter((e) => e !== "" && !e.startsWith(":"));
     expect(events.every((e) => e.startsWith("data: "))).toBe(true);
     expect(events.filter((e) => e === "data: [DONE]")).toHaveLength(1);
     const objects = events.slice(0, -1).map((e) => JSON.parse(e.slice("data: ".length)));

@@ -174,7 +174,7 @@ export function isGitHubUsername(name: string): boolean {
 /** Runs `robocoders get-code <github-username> [--session <sid>]`: prints the repository URL on stdout. */
 export async function runGetCode(
   username: string,
-  opts: { session?: string; json?: boolean },
+  opts: { session?: string; json?: boolean; open?: boolean },
   globals: GlobalOptions,
   io: CliIO,
 ): Promise<void> {
@@ -183,20 +183,32 @@ export async function runGetCode(
   }
   const client = await createClient(globals, io);
   try {
+    if (opts.session === undefined && (await client.status()).sid === undefined) {
+      throw new UsageError(
+        "There is no current session",
+        "Chat first (`robocoders chat …`), or name one with --session <sid>.",
+      );
+    }
     const result = await withInterrupt((signal) =>
       client.getSessionCode(
         username,
         opts.session === undefined ? { signal } : { signal, sid: opts.session },
       ),
     );
-    if (opts.json === true) {
-      io.stdout.write(`${JSON.stringify(result)}\n`);
-      return;
+    if (opts.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      io.stdout.write(`${result.repoUrl}\n`);
+      if (result.message !== "") {
+        const c = paletteFor(io.stderr, io.env, globals.color);
+        io.stderr.write(`${c.dim(result.message)}\n`);
+      }
     }
-    io.stdout.write(`${result.repoUrl}\n`);
-    if (result.message !== "") {
-      const c = paletteFor(io.stderr, io.env, globals.color);
-      io.stderr.write(`${c.dim(result.message)}\n`);
+    if (opts.open === true) {
+      const { openUrl } = await import("../open-url.js");
+      const opened = await openUrl(result.repoUrl, { env: io.env });
+      if (!opened.ok) {
+        io.stderr.write(`Could not open a browser (${opened.reason}); open ${result.repoUrl}\n`);
+      }
     }
   } finally {
     await client.close();

@@ -6,8 +6,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolveAgent } from "../../client/agents.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { createClient, paletteFor } from "../context.js";
+import { UsageError } from "../exit-codes.js";
 import { withInterrupt } from "../interrupt.js";
 import { createSpinner } from "../spinner.js";
 import { relativeTime } from "./account.js";
@@ -28,6 +30,25 @@ export const DEMO_PROMPT = "Write a Python script add.py that adds two numbers g
 
 /** Runs `robocoders demo`. */
 export async function runDemo(opts: DemoOptions, globals: GlobalOptions, io: CliIO): Promise<void> {
+  // Everything that can be wrong with the command line is reported before anything starts.
+  resolveAgent(opts.agent);
+  if (opts.prompt !== undefined && opts.prompt.trim() === "") {
+    throw new UsageError(
+      "The --prompt is empty",
+      "Give a prompt, or leave --prompt out for the default one.",
+    );
+  }
+  for (const [flag, value] of [
+    ["--base-url", globals.baseUrl],
+    ["--proxy", globals.proxy],
+  ] as const) {
+    if (value !== undefined) {
+      throw new UsageError(
+        `demo does not use ${flag}: it talks to its own bundled emulator`,
+        "Run `robocoders chat` to talk to another server.",
+      );
+    }
+  }
   const { startEmulator } = await import("../../emulator/index.js");
   const tty = io.stdout.isTTY === true;
   const c = paletteFor(io.stdout, io.env, globals.color);

@@ -15,6 +15,28 @@ export interface EmulateOptions {
   latency?: number;
   /** `--fault <spec>`: instance-wide fault rules (repeatable). Default: none. */
   fault?: string[];
+  /** `--log`: one line per request on stderr. Default: false. */
+  log?: boolean;
+  /** `--replay <path>`: answer `/chat` from the transcripts in this file or folder. Default: none. */
+  replay?: string;
+  /** `--no-admin` sets this to false (no admin API). Default: true. */
+  admin?: boolean;
+  /** `--admin-token <token>` (or `ROBOCODERS_EMULATOR_ADMIN_TOKEN`): the admin API's token. Default: none. */
+  adminToken?: string;
+}
+
+/**
+ * The admin API setting for the options: off with `--no-admin`; with a token when one is given; on
+ * without one only on a loopback host (elsewhere anyone who can reach the port could drive it).
+ */
+export function adminSetting(
+  opts: Pick<EmulateOptions, "admin" | "adminToken">,
+  loopback: boolean,
+): boolean | { token: string } {
+  if (opts.admin === false) return false;
+  const token = opts.adminToken?.trim();
+  if (token !== undefined && token !== "") return { token };
+  return loopback;
 }
 
 /** Resolves when the process gets SIGINT or SIGTERM. */
@@ -64,7 +86,12 @@ export function listenFailure(error: unknown, host: string, port: number): Usage
 
 /** Runs `robocoders emulate`. */
 export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, io: CliIO): Promise<void> {
-  const { FaultSpecError, parseFaultSpec, startEmulator } = await import("../../emulator/index.js");
+  const { FaultSpecError, formatRequestLogLine, parseFaultSpec, startEmulator } = await import(
+    "../../emulator/index.js"
+  );
+  const { isLoopbackHost } = await import("../../server/bind.js");
+  const { loadTranscripts } = await import("../../core/transcript.js");
+  const { InvalidArgumentError } = await import("../../core/errors.js");
   const faults = opts.fault ?? [];
   for (const spec of faults) {
     try {
@@ -77,6 +104,21 @@ export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, i
       );
     }
   }
+  if (opts.adminToken !== undefined && opts.adminToken.trim() === "")
+    throw new UsageError("--admin-token must not be empty");
+  const admin = adminSetting(opts, isLoopbackHost(opts.host));
+  let replay: Awaited<ReturnType<typeof loadTranscripts>> | undefined;
+  if (opts.replay !== undefined) {
+    try {
+      replay = await loadTranscripts(opts.replay);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      throw new UsageError(
+        `Invalid --replay: ${error.message}`,
+        "Pass a transcript written by `robocoders chat --record`.",
+      );
+    }
+  }
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator({
@@ -84,16 +126,31 @@ export async function runEmulate(opts: EmulateOptions, globals: GlobalOptions, i
       port: opts.port,
       verbose: opts.verboseEvents === true,
       latencyMs: opts.latency ?? 0,
+      admin,
+      ...(replay === undefined ? {} : { replay }),
       ...(faults.length > 0 ? { faults } : {}),
+      ...(opts.log === true
+        ? { onRequest: (entry) => void io.stderr.write(`${formatRequestLogLine(entry)}\n`) }
+        : {}),
     });
   } catch (error) {
     throw listenFailure(error, opts.host, opts.port) ?? error;
   }
   const c = paletteFor(io.stderr, io.env, globals.color);
   io.stdout.write(`${emulator.url}\n`);
+  const adminLine =
+    emulator.adminUrl !== undefined
+      ? `  Admin API: ${emulator.adminUrl}/stats, /chats, /faults, ... (see /openapi.json)\n`
+      : opts.admin === false
+        ? ""
+        : `  Admin API off: ${opts.host} is not a loopback address; give --admin-token to turn it on.\n`;
   io.stderr.write(
     `${c.green("✔")} Robocoders emulator listening on ${c.bold(emulator.url)}\n` +
       c.dim(`  Use it with: ROBOCODERS_BASE_URL=${emulator.url} robocoders chat "hello"\n`) +
+      (replay === undefined
+        ? ""
+        : c.dim(`  Replaying ${replay.length} recorded /chat exchange(s) from ${opts.replay}\n`)) +
+      (adminLine === "" ? "" : c.dim(adminLine)) +
       c.dim("  Press Ctrl-C to stop.\n"),
   );
   await untilStopped();

@@ -1,26 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { colorEnabled } from "../context.js";
 import { isGitHubUsername, relativeTime, statusJson, statusLines } from "./account.js";
-import { chatOptionsFrom, outputMode } from "./chat.js";
+import { chatOptionsFrom, outputMode, separatorAfter } from "./chat.js";
 
 describe("outputMode", () => {
-  it("prefers --json, then the terminal", () => {
-    expect(outputMode(true, true)).toBe("json");
-    expect(outputMode(undefined, true)).toBe("tty");
-    expect(outputMode(false, false)).toBe("text");
-    expect(outputMode(undefined, undefined)).toBe("text");
+  it("prefers --json, then --raw, then the terminal", () => {
+    expect(outputMode({ json: true }, true)).toBe("json");
+    expect(outputMode({ raw: true }, true)).toBe("raw");
+    expect(outputMode({ raw: true }, false)).toBe("raw");
+    expect(outputMode({}, true)).toBe("tty");
+    expect(outputMode({ json: false }, false)).toBe("text");
+    expect(outputMode({}, undefined)).toBe("text");
   });
 });
 
 describe("chatOptionsFrom", () => {
-  it("maps the flags", () => {
+  it("starts a new session unless -c or --session says otherwise", () => {
     expect(chatOptionsFrom({ agent: "RepoAgent", session: "s1" })).toEqual({ agent: "RepoAgent", sid: "s1" });
-    expect(chatOptionsFrom({ newSession: true, maxContinues: 3 })).toEqual({
+    expect(chatOptionsFrom({ maxContinues: 3 })).toEqual({ newSession: true, maxContinues: 3 });
+    expect(chatOptionsFrom({ autoContinue: false, maxContinues: 3 })).toEqual({
       newSession: true,
-      maxContinues: 3,
+      maxContinues: 0,
     });
-    expect(chatOptionsFrom({ continue: false, maxContinues: 3 })).toEqual({ maxContinues: 0 });
     expect(chatOptionsFrom({ continue: true })).toEqual({});
+  });
+});
+
+describe("separatorAfter", () => {
+  it("puts one blank line between texts, none at the start", () => {
+    expect(separatorAfter("")).toBe("");
+    expect(separatorAfter("a")).toBe("\n\n");
+    expect(separatorAfter("a\n")).toBe("\n");
+    expect(separatorAfter("\n\n")).toBe("");
   });
 });
 

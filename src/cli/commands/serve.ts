@@ -6,7 +6,6 @@ import type { CliIO, GlobalOptions } from "../context.js";
 import { paletteFor } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { createVerboseLogger } from "../verbose-logger.js";
-import { untilStopped } from "./emulate.js";
 
 /** Options of `robocoders serve`. */
 export interface ServeOptions {
@@ -26,6 +25,16 @@ export interface ServeOptions {
   allowedHost?: string[];
   /** `--cors-origin <origin>` (repeatable): origins allowed to call from a web page. */
   corsOrigin?: string[];
+  /** `--keep-alive <seconds>`: SSE comment after this much silence (0: none). Default: 15. */
+  keepAlive?: number;
+  /** `--max-answer-bytes <n>`: cap of a non-streamed answer. Default: 16 MiB. */
+  maxAnswerBytes?: number;
+  /** `--max-concurrency <n>`: most chat completions running at once. Default: 256. */
+  maxConcurrency?: number;
+  /** `--grace <seconds>`: how long a shutdown lasts. Default: 10. */
+  grace?: number;
+  /** `--text <mode>`: `separated` (default) or `reference`. */
+  text?: "separated" | "reference";
   /** `--store <url>`: `memory`, `redis://…`, `rediss://…`. Default: `ROBOCODERS_STORE`, else memory. */
   store?: string;
   /** `--store-prefix <prefix>`. Default: `ROBOCODERS_STORE_PREFIX`, else `robocoders:`. */
@@ -35,6 +44,9 @@ export interface ServeOptions {
   /** `--rate-limit <n/unit>`: chat completions per caller. Default: none. */
   rateLimit?: string;
 }
+
+/** The longest timer Node keeps: what `--timeout 0` (no total limit) becomes. */
+export const NO_TIMEOUT_MS = 2_147_483_647;
 
 /** The API key of `serve`: `--api-key-file`, else `--api-key` / `ROBOCODERS_SERVER_API_KEY`, else none. */
 export async function resolveServeKey(opts: ServeOptions): Promise<string | undefined> {
@@ -66,7 +78,10 @@ export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: C
   const clientOptions: RobocodersOptions = {};
   if (globals.baseUrl !== undefined) clientOptions.baseURL = globals.baseUrl;
   if (globals.proxy !== undefined) clientOptions.proxy = globals.proxy;
-  if (globals.timeout !== undefined) clientOptions.timeout = Math.round(globals.timeout * 1000);
+  // --timeout 0: no total limit (the idle limit still applies).
+  if (globals.timeout !== undefined) {
+    clientOptions.timeout = globals.timeout === 0 ? NO_TIMEOUT_MS : Math.round(globals.timeout * 1000);
+  }
   const palette = paletteFor(io.stderr, io.env, globals.color);
   const apiKey = await resolveServeKey(opts);
   const secrets = () => (apiKey ? [apiKey] : []);
@@ -85,7 +100,11 @@ export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: C
       apiKey: apiKey ?? false,
       allowedHosts: opts.allowedHost ?? [],
       corsOrigins: opts.corsOrigin ?? [],
-      store: opts.store ?? "memory",
+      ...(opts.keepAlive !== undefined ? { keepAliveMs: Math.round(opts.keepAlive * 1000) } : {}),
+      ...(opts.maxAnswerBytes !== undefined ? { maxAnswerBytes: opts.maxAnswerBytes } : {}),
+      ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
+      ...(opts.text !== undefined ? { textMode: opts.text } : {}),
+      sharedStore: opts.store ?? "memory",
       ...(opts.storePrefix !== undefined ? { storePrefix: opts.storePrefix } : {}),
       storeKeys: opts.storeKeys === true,
       ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
@@ -100,7 +119,30 @@ export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: C
       palette.dim(`  Base URL for OpenAI clients: ${server.url}/v1\n`) +
       palette.dim("  Press Ctrl-C to stop.\n"),
   );
-  await untilStopped();
-  io.stderr.write(palette.dim("Shutting down…\n"));
-  await server.close();
+  // SIGTERM (a supervisor or load balancer stopping it): the whole grace, so /health reads "draining" long
+  // enough to be seen. Ctrl-C: until the running completions are done, at most the grace. A second
+  // signal ends the grace at once.
+  const signal = await untilSignal(() => server.app.endGrace());
+  const graceMs = Math.round((opts.grace ?? 10) * 1000);
+  io.stderr.write(
+    palette.dim(`Shutting down (${signal}): finishing running answers for up to ${graceMs / 1000} s…\n`),
+  );
+  await server.close(graceMs, { hold: signal === "SIGTERM" });
+}
+
+/** Resolves with the first SIGINT or SIGTERM; later ones call `again`. The handlers stay installed. */
+function untilSignal(again: () => void): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let first = true;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (first) {
+        first = false;
+        resolve(signal);
+      } else {
+        again();
+      }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
 }

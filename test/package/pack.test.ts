@@ -1,0 +1,151 @@
+// The package as a user gets it: `npm pack`, installed from the tarball into an empty project with
+// `--omit=dev`, then the CLI run and every subpath of `exports` imported. dist/ is built by `pretest`.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+interface PackageJson {
+  version: string;
+  scripts: Record<string, string>;
+  bin: Record<string, string>;
+  exports: Record<string, string | Record<string, string>>;
+  devDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
+}
+
+/** The environment of `npm test` without the lifecycle variables npm sets for this package. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const keep = new Set([
+    "npm_config_cache",
+    "npm_config_userconfig",
+    "npm_config_globalconfig",
+    "npm_config_registry",
+  ]);
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.toLowerCase().startsWith("npm_") || keep.has(key.toLowerCase()),
+    ),
+  );
+}
+
+describe("the packed package, installed with --omit=dev", () => {
+  let tmp: string;
+  let project: string;
+  let files: string[];
+  let installed: string;
+  const pkg = (async () => JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PackageJson)();
+
+  beforeAll(async () => {
+    expect(existsSync(join(root, "dist/index.js")), "dist/ is missing: run `npm run build`").toBe(true);
+    tmp = await mkdtemp(join(tmpdir(), "robocoders-pack-"));
+    const env = npmEnv();
+    // --ignore-scripts: `prepare` would build dist/ a second time.
+    const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], {
+      cwd: root,
+      env,
+    });
+    const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
+    files = info.files.map((file) => file.path);
+    project = join(tmp, "consumer");
+    await mkdir(project);
+    await writeFile(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }),
+    );
+    await run(
+      "npm",
+      ["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", join(tmp, info.filename)],
+      { cwd: project, env },
+    );
+    installed = join(project, "node_modules/robocoders");
+  }, 120_000);
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it("ships the build, the licence and the docs, and no sources, tests or source maps", () => {
+    for (const file of [
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "CHANGELOG.md",
+      "dist/index.js",
+      "dist/index.d.ts",
+    ]) {
+      expect(files).toContain(file);
+    }
+    expect(files.filter((file) => /\.map$|\.test\.|^src\/|^test\/|^bench\//.test(file))).toEqual([]);
+  });
+
+  it("builds dist/ when installed from git (a `prepare` script)", async () => {
+    const { scripts } = await pkg;
+    expect(scripts.prepare).toBe("npm run build");
+  });
+
+  it("has every file that package.json points at", async () => {
+    const { bin, exports } = await pkg;
+    const targets = [
+      ...Object.values(bin),
+      ...Object.values(exports).flatMap((entry) =>
+        typeof entry === "string" ? [entry] : Object.values(entry),
+      ),
+    ];
+    for (const target of targets) expect(existsSync(join(installed, target)), target).toBe(true);
+  });
+
+  it("installs no development dependency", async () => {
+    const { devDependencies, dependencies } = await pkg;
+    // What the production dependencies need (a development dependency may also be one of those).
+    const needed = new Set<string>();
+    const queue = Object.keys(dependencies);
+    while (queue.length > 0) {
+      const name = queue.pop() as string;
+      if (needed.has(name)) continue;
+      needed.add(name);
+      const manifest = join(project, "node_modules", name, "package.json");
+      if (!existsSync(manifest)) continue;
+      const deps = (JSON.parse(readFileSync(manifest, "utf8")) as { dependencies?: Record<string, string> })
+        .dependencies;
+      queue.push(...Object.keys(deps ?? {}));
+    }
+    for (const name of Object.keys(devDependencies)) {
+      if (needed.has(name)) continue;
+      expect(existsSync(join(project, "node_modules", name)), name).toBe(false);
+    }
+  });
+
+  it("runs the CLI: --version and --help", async () => {
+    const { version } = await pkg;
+    const bin = join(project, "node_modules/.bin/robocoders");
+    expect((await run(bin, ["--version"], { cwd: project })).stdout.trim()).toBe(version);
+    const help = await run(bin, ["--help"], { cwd: project });
+    expect(help.stdout).toContain("Usage: robocoders");
+    expect(help.stdout).toContain("chat");
+  });
+
+  it("imports every subpath of exports", async () => {
+    const { exports } = await pkg;
+    const subpaths = Object.keys(exports).filter((subpath) => subpath !== "./package.json");
+    expect(subpaths).toContain(".");
+    const specifiers = subpaths.map((subpath) =>
+      subpath === "." ? "robocoders" : `robocoders/${subpath.slice(2)}`,
+    );
+    const script = `for (const s of ${JSON.stringify(specifiers)}) { const m = await import(s); console.log(s, Object.keys(m).length); }`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: project });
+    const counts = stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split(" "));
+    expect(counts.map(([specifier]) => specifier)).toEqual(specifiers);
+    for (const [specifier, count] of counts) expect(Number(count), specifier).toBeGreaterThan(0);
+  });
+});
