@@ -21,6 +21,7 @@ import { ApiKeys } from "../store/api-keys.js";
 import { StoreCredentialCache } from "../store/credential-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { parseRateLimit } from "../store/rate-limit.js";
+import type { RedisStore } from "../store/redis-store.js";
 import { type AffinityStore, MemoryAffinityStore } from "./affinity.js";
 import { apiKeyCheck, requireApiKey, storeApiKeyCheck } from "./api-key.js";
 import { answerChat, type ChatReply, errorReply } from "./chat-completion.js";
@@ -38,8 +39,10 @@ import {
 } from "./options.js";
 import { rateLimit } from "./rate-limit.js";
 import { incomingOf, outgoingOf, readBodyText, requireJsonBody } from "./request-body.js";
+import { StoreAffinityStore, StoreConcurrencyLimiter } from "./shared-state.js";
 import { sseResponse, writeSse } from "./sse.js";
 import { DEFAULT_PAGE_DIR, loadPage, pagePaths, pageRoutes } from "./workspace/page.js";
+import { RedisConversationStore } from "./workspace/redis-conversation-store.js";
 import { workspaceApi } from "./workspace/routes.js";
 import { WorkspaceService } from "./workspace/service.js";
 
@@ -195,9 +198,23 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     },
     errorResponse,
   );
+  // On a shared store, affinity, session owners and the concurrency cap are the fleet's.
+  const fleet = options.sharedStore;
   const store =
-    options.store ?? new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {}));
-  const limiter = options.limiter ?? new MemoryConcurrencyLimiter(options.maxConcurrency);
+    options.store ??
+    (fleet !== undefined
+      ? new StoreAffinityStore(
+          fleet,
+          options.affinity !== false && options.affinity?.ttlMs !== undefined
+            ? { ttlMs: options.affinity.ttlMs }
+            : {},
+        )
+      : new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {})));
+  const limiter =
+    options.limiter ??
+    (fleet !== undefined
+      ? new StoreConcurrencyLimiter(fleet, options.maxConcurrency)
+      : new MemoryConcurrencyLimiter(options.maxConcurrency));
   // With a shared store, the token (and its refresh) is shared with every instance.
   const client =
     options.client ??
@@ -301,7 +318,16 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   }
 
   if (options.workspace !== false) {
-    const workspace = new WorkspaceService(client, options.workspace ?? {}, logger);
+    const workspaceOptions = options.workspace ?? {};
+    // On a Redis store, the conversations are the fleet's too.
+    const conversations =
+      workspaceOptions.store ??
+      (fleet?.kind === "redis" ? new RedisConversationStore(fleet as RedisStore) : undefined);
+    const workspace = new WorkspaceService(
+      client,
+      conversations === undefined ? workspaceOptions : { ...workspaceOptions, store: conversations },
+      logger,
+    );
     app.workspace = workspace;
     app.onClose(() => workspace.close());
     app.route("/api", workspaceApi(workspace, { keepAliveMs: deps.keepAliveMs }));
