@@ -2,7 +2,7 @@ import fc from "fast-check";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
 import { toEvent } from "../core/events.js";
-import { eventJson, formatBytes, renderEvent, truncate } from "./render.js";
+import { eventJson, formatBytes, renderEvent, truncate, wrapText } from "./render.js";
 
 const ev = (raw: Record<string, unknown>) =>
   toEvent({ id: 1, timestamp: "2024-11-15T16:57:20", source: "agent", ...raw });
@@ -153,6 +153,34 @@ describe("renderEvent", () => {
         },
       ),
     );
+  });
+});
+
+describe("wrapText", () => {
+  it("keeps every line within the width and every word, in order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" }).map((w) => w.replace(/[ \n]/g, "x")),
+        ),
+        fc.integer({ min: 5, max: 60 }),
+        (words, width) => {
+          const lines = wrapText(words.join(" "), width);
+          for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(width);
+          const long = words.some((w) => Array.from(w).length > width);
+          if (!long)
+            expect(
+              lines
+                .join(" ")
+                .split(" ")
+                .filter((w) => w !== ""),
+            ).toEqual(words);
+          else expect(lines.join("").replaceAll(" ", "")).toBe(words.join(""));
+        },
+      ),
+    );
+    expect(wrapText("one two three", 7)).toEqual(["one two", "three"]);
+    expect(wrapText("a\nb c", 3)).toEqual(["a", "b c"]);
   });
 });
 

@@ -3,7 +3,6 @@
  * coloured, recognisable line (the command, the file path and its size, never a wall of content).
  * Pure: returns strings, writes nothing.
  */
-import wrapAnsi from "wrap-ansi";
 import type { RobocodersEvent } from "../core/events.js";
 
 /** The colour functions the renderer uses (picocolors' `Colors` fits; identity functions disable colour). */
@@ -58,6 +57,32 @@ export function truncate(text: string, width: number): string {
   const chars = Array.from(text);
   if (chars.length <= width) return text;
   return `${chars.slice(0, Math.max(1, width - 1)).join("")}…`;
+}
+
+/**
+ * Wraps plain text (no ANSI sequences) at spaces into lines of at most `width` characters, keeping its
+ * line breaks; a word longer than a line is cut. (No wrap-ansi here: this module loads with `--help`.)
+ */
+export function wrapText(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line: string[] = [];
+    for (const word of paragraph.split(" ").filter((w) => w !== "")) {
+      let chars = Array.from(word);
+      if (line.length > 0 && line.length + 1 + chars.length <= width) {
+        line.push(" ", ...chars);
+        continue;
+      }
+      if (line.length > 0) out.push(line.join(""));
+      while (chars.length > width) {
+        out.push(chars.slice(0, width).join(""));
+        chars = chars.slice(width);
+      }
+      line = chars;
+    }
+    out.push(line.join(""));
+  }
+  return out;
 }
 
 /** The first non-blank line of a text and how many more lines follow. */
@@ -162,10 +187,7 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
           .filter((l) => l !== "")
           .join("\n");
         const label = ok ? "finished" : "rejected";
-        const [first = "", ...rest] = wrapAnsi(summary === "" ? label : `${label} ${summary}`, width - 2, {
-          hard: true,
-          trim: true,
-        }).split("\n");
+        const [first = "", ...rest] = wrapText(summary === "" ? label : `${label} ${summary}`, width - 2);
         const head = ok ? c.green(`✔ ${label}`) : c.red(`✘ ${label}`);
         const firstRest = first.slice(label.length);
         let out = `${head}${firstRest === "" ? "" : c.dim(firstRest)}\n`;

@@ -284,6 +284,24 @@ describe("a cache folder that cannot be written", () => {
     }
   });
 
+  it("config set and unset under /proc fail with a clear error within seconds (no mkdir loop)", async () => {
+    const { env } = fresh();
+    for (const args of [
+      ["config", "set", "agent", "repo"],
+      ["config", "unset", "agent"],
+    ]) {
+      const run = startCli(args, { env: { ...env, ROBOCODERS_CONFIG_DIR: "/proc/nonexist/robocoders" } });
+      const killer = setTimeout(() => run.child.kill("SIGKILL"), 10_000);
+      const result = await run.done.finally(() => clearTimeout(killer));
+      expect(result.signal).toBeNull();
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /Could not write the settings file \/proc\/nonexist\/robocoders\/config\.json \(ENOENT\)\. .*ROBOCODERS_CONFIG_DIR/,
+      );
+      expect(result.stderr).not.toMatch(/saved|removed|Unexpected/);
+    }
+  });
+
   it("login --token under a file fails with exit 1", async () => {
     const { env, cacheDir } = fresh();
     writeFileSync(join(cacheDir, "file"), "");
