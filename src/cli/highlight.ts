@@ -3,6 +3,7 @@
  * into a tree of scopes, which are coloured with the palette. Every colour opens and closes on one line,
  * so lines can be prefixed, numbered or cut without a colour bleeding. Loaded only when code is shown.
  */
+import { existsSync } from "node:fs";
 import type { Palette } from "./render.js";
 import { sanitizeTerminal } from "./terminal-text.js";
 
@@ -18,9 +19,13 @@ interface LowlightModule {
   createLowlight(grammars: Record<string, unknown>): Lowlight;
 }
 
-// Loaded through a specifier TypeScript does not follow: highlight.js's type declarations (which lowlight's
-// import) pull the DOM library into the whole program, which changes the global stream and fetch types.
-const LOWLIGHT: string = "lowlight";
+// The built package loads lowlight, highlight.js's core and the common grammars from one bundle beside
+// this module (scripts/bundle-highlight.mjs), so neither package is installed with it; from the sources
+// (tests), the lowlight development dependency. Either is loaded through a specifier TypeScript does not
+// follow: highlight.js's type declarations pull the DOM library into the whole program, which changes the
+// global stream and fetch types.
+const BUNDLE = new URL("./vendor/lowlight.js", import.meta.url);
+const LOWLIGHT: string = existsSync(BUNDLE) ? BUNDLE.href : "lowlight";
 const { common, createLowlight } = (await import(LOWLIGHT)) as LowlightModule;
 
 /** Above this size (characters) code is printed without highlighting, which would be slow. */

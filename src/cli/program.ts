@@ -367,6 +367,19 @@ Install:
         .choices(["separated", "reference"])
         .default("separated"),
     )
+    .addOption(
+      new Option(
+        "--store <url>",
+        "state shared by several instances: memory (default), redis://host:port or rediss://… (see docs/deployment.md)",
+      ).env("ROBOCODERS_STORE"),
+    )
+    .addOption(
+      new Option("--store-prefix <prefix>", "prefix of every key in the store (default: robocoders:)").env(
+        "ROBOCODERS_STORE_PREFIX",
+      ),
+    )
+    .option("--store-keys", "callers must present a key added with `robocoders keys add` (or --api-key)")
+    .option("--rate-limit <n/unit>", "chat completions per caller, e.g. 60/min (units: s, min, h)")
     .action(async (opts, command: Command) => {
       const { runServe } = await import("./commands/serve.js");
       const keySource = command.getOptionValueSource("apiKey");

@@ -54,6 +54,21 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Where a client keeps its token and current session: the file cache ({@link CredentialCache}) by default,
+ * or another store given as the `credentialStore` option (a gateway fleet's shared store).
+ */
+export interface CredentialStore {
+  /** Where the credentials are, for status output (a path, or a description). */
+  readonly file: string;
+  /** The stored credentials; empty when there are none. */
+  read(): Promise<CacheData>;
+  /** Replaces the credentials; empty data removes them. */
+  write(data: CacheData): Promise<void>;
+  /** Runs `fn` while holding the store's lock, shared by every process that uses the store. */
+  withLock<T>(fn: () => Promise<T>, call?: CallContext): Promise<T>;
+}
+
 /** Folders created by {@link ensureDir} at most, from the deepest existing one down. */
 const MAX_DIR_DEPTH = 64;
 
@@ -88,7 +103,7 @@ export async function ensureDir(dir: string): Promise<void> {
 }
 
 /** The credential cache file of one base URL in one folder. */
-export class CredentialCache {
+export class CredentialCache implements CredentialStore {
   /** Path of the cache file. */
   readonly file: string;
   private readonly dir: string;

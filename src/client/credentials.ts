@@ -13,7 +13,7 @@ import {
 } from "../core/errors.js";
 import { isJwtExpired, jwtExpiry } from "../core/jwt.js";
 import type { Logger } from "../core/logger.js";
-import type { CacheData, CredentialCache } from "./cache.js";
+import type { CacheData, CredentialStore } from "./cache.js";
 import type { CallContext } from "./call-context.js";
 import { BROWSER_ACCEPT, BROWSER_USER_AGENT, type HttpTransport } from "./http.js";
 
@@ -40,7 +40,7 @@ export type OnWriteFailure =
 /** Settings of {@link Credentials}. */
 export interface CredentialsConfig {
   explicit: { token: string; source: "option" | "env" } | undefined;
-  cache: CredentialCache | undefined;
+  cache: CredentialStore | undefined;
   transport: HttpTransport;
   logger: Logger;
   maxRetries: number;

@@ -130,9 +130,10 @@ export class Robocoders implements RobocodersClient {
       record: options.record === undefined ? undefined : chatRecorder(options.record),
     });
     const cache =
-      this.options.cacheDir === undefined
+      options.credentialStore ??
+      (this.options.cacheDir === undefined
         ? undefined
-        : new CredentialCache(this.options.cacheDir, this.baseURL, this.logger);
+        : new CredentialCache(this.options.cacheDir, this.baseURL, this.logger));
     this.cacheFile = cache?.file;
     this.credentials = new Credentials({
       explicit: this.options.accessToken,

@@ -4,6 +4,7 @@
 import type { RobocodersEvent } from "../core/events.js";
 import type { Logger, LogLevel } from "../core/logger.js";
 import type { ChatExchange } from "../core/transcript.js";
+import type { CredentialStore } from "./cache.js";
 
 /** The three agents the service offers. */
 export const AGENTS = ["GeneralCodingAgent", "RepoAgent", "FrontEndAgent"] as const;
@@ -37,6 +38,12 @@ export interface RobocodersOptions {
    * (`~/.cache/robocoders` on Linux).
    */
   cacheDir?: string | false;
+  /**
+   * Where the token and the current session are kept instead of the cache file, e.g. the shared store of a
+   * gateway fleet (`StoreCredentialCache` of `robocoders/server`), so that every process shares one token
+   * and one `/auth` fetch. Default: the file cache of {@link cacheDir}.
+   */
+  credentialStore?: CredentialStore;
   /**
    * Proxy URL for every request (`http://`, `https://`); `false` disables proxies.
    * Default: `ROBOCODERS_PROXY`, else `HTTPS_PROXY`/`HTTP_PROXY` honouring `NO_PROXY`.

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { GatewayError } from "./openai-error.js";
+import { GatewayError, toGatewayError } from "./openai-error.js";
 
 /** `WWW-Authenticate` of the 401 answers. */
 const CHALLENGE = 'Bearer realm="robocoders"';
@@ -25,8 +25,13 @@ export function presentedKey(header: (name: string) => string | undefined): stri
 
 /** A check of presented keys against one configured key. */
 export interface ApiKeyCheck {
-  /** The error for a request's headers, or `undefined` when it may pass. */
-  errorFor(header: (name: string) => string | undefined): GatewayError | undefined;
+  /**
+   * The error for a request's headers, or `undefined` when it may pass. Asynchronous for keys kept in a
+   * shared store (it may then reject with `StoreUnavailableError`).
+   */
+  errorFor(
+    header: (name: string) => string | undefined,
+  ): GatewayError | undefined | Promise<GatewayError | undefined>;
   /**
    * Who is calling, for scoping conversations: a digest of the presented key (never the key itself);
    * `""` when no key is configured.
@@ -34,35 +39,69 @@ export interface ApiKeyCheck {
   callerOf(header: (name: string) => string | undefined): string;
 }
 
+/** The caller id of a key: a digest, never the key itself. */
+function callerId(key: string): string {
+  return `key:${createHash("sha256").update(`robocoders-caller\0${key}`).digest("hex").slice(0, 32)}`;
+}
+
+function missingKey(): GatewayError {
+  return new GatewayError(
+    401,
+    "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+    {
+      type: "invalid_request_error",
+      code: "missing_api_key",
+      headers: { "WWW-Authenticate": CHALLENGE },
+    },
+  );
+}
+
+function invalidKey(): GatewayError {
+  return new GatewayError(401, "Incorrect API key provided", {
+    type: "invalid_request_error",
+    code: "invalid_api_key",
+    headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
+  });
+}
+
 /** The check for `key`; `undefined` or `""` checks nothing (every request passes). */
 export function apiKeyCheck(key: string | undefined): ApiKeyCheck {
   if (key === undefined || key === "") return { errorFor: () => undefined, callerOf: () => "" };
   const expected = digest(key);
-  const caller = `key:${createHash("sha256").update(`robocoders-caller\0${key}`).digest("hex").slice(0, 32)}`;
+  const caller = callerId(key);
   return {
     errorFor(header) {
       const presented = presentedKey(header);
-      if (presented === undefined) {
-        return new GatewayError(
-          401,
-          "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
-          {
-            type: "invalid_request_error",
-            code: "missing_api_key",
-            headers: { "WWW-Authenticate": CHALLENGE },
-          },
-        );
-      }
-      if (!timingSafeEqual(digest(presented), expected)) {
-        return new GatewayError(401, "Incorrect API key provided", {
-          type: "invalid_request_error",
-          code: "invalid_api_key",
-          headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
-        });
-      }
-      return undefined;
+      if (presented === undefined) return missingKey();
+      return timingSafeEqual(digest(presented), expected) ? undefined : invalidKey();
     },
     callerOf: () => caller,
+  };
+}
+
+/** What {@link storeApiKeyCheck} needs of the store's keys (`ApiKeys` of `robocoders/store`). */
+export interface KeyVerifier {
+  /** The record of a valid key, `undefined` for an unknown or revoked one; may reject (store unavailable). */
+  verify(key: string): Promise<unknown>;
+}
+
+/**
+ * The check against the keys of a shared store (added with `robocoders keys add`), and against `key` too
+ * when one is given. The caller of a request is a digest of the key it presented.
+ */
+export function storeApiKeyCheck(keys: KeyVerifier, key?: string): ApiKeyCheck {
+  const fixed = key === undefined || key === "" ? undefined : digest(key);
+  return {
+    async errorFor(header) {
+      const presented = presentedKey(header);
+      if (presented === undefined) return missingKey();
+      if (fixed !== undefined && timingSafeEqual(digest(presented), fixed)) return undefined;
+      return (await keys.verify(presented)) === undefined ? invalidKey() : undefined;
+    },
+    callerOf(header) {
+      const presented = presentedKey(header);
+      return presented === undefined ? "" : callerId(presented);
+    },
   };
 }
 
@@ -76,7 +115,12 @@ export function requireApiKey(
 ): MiddlewareHandler {
   return async (c, next) => {
     if (publicPaths.has(c.req.path)) return next();
-    const error = check.errorFor((name) => c.req.header(name));
+    let error: GatewayError | undefined;
+    try {
+      error = await check.errorFor((name) => c.req.header(name));
+    } catch (failure) {
+      error = toGatewayError(failure);
+    }
     return error === undefined ? next() : errorResponse(error);
   };
 }

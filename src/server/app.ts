@@ -17,8 +17,13 @@ import { Robocoders } from "../client/robocoders.js";
 import type { RobocodersClient } from "../client/types.js";
 import { createStderrLogger, leveledLogger } from "../core/logger.js";
 import type { McpHttpHandler } from "../mcp/http.js";
+import { ApiKeys } from "../store/api-keys.js";
+import { StoreCredentialCache } from "../store/credential-store.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { parseRateLimit } from "../store/rate-limit.js";
+import type { RedisStore } from "../store/redis-store.js";
 import { type AffinityStore, MemoryAffinityStore } from "./affinity.js";
-import { apiKeyCheck, requireApiKey } from "./api-key.js";
+import { apiKeyCheck, requireApiKey, storeApiKeyCheck } from "./api-key.js";
 import { answerChat, type ChatReply, errorReply } from "./chat-completion.js";
 import { requestGuard } from "./host-origin.js";
 import { type ConcurrencyLimiter, MemoryConcurrencyLimiter } from "./limiter.js";
@@ -32,9 +37,12 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   type GatewayOptions,
 } from "./options.js";
+import { rateLimit } from "./rate-limit.js";
 import { incomingOf, outgoingOf, readBodyText, requireJsonBody } from "./request-body.js";
+import { StoreAffinityStore, StoreConcurrencyLimiter } from "./shared-state.js";
 import { sseResponse, writeSse } from "./sse.js";
 import { DEFAULT_PAGE_DIR, loadPage, pagePaths, pageRoutes } from "./workspace/page.js";
+import { RedisConversationStore } from "./workspace/redis-conversation-store.js";
 import { workspaceApi } from "./workspace/routes.js";
 import { WorkspaceService } from "./workspace/service.js";
 
@@ -171,21 +179,57 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     options.logLevel ?? "info",
     () => secrets,
   );
-  const keyCheck = apiKeyCheck(key);
+  const rule = typeof options.rateLimit === "string" ? parseRateLimit(options.rateLimit) : options.rateLimit;
+  // Keys and rate counts live in the shared store, else in a store of this process.
+  const localStore =
+    options.sharedStore === undefined && (options.storeKeys === true || rule !== undefined)
+      ? new MemoryStore()
+      : undefined;
+  const sharedStore = options.sharedStore ?? localStore;
+  const storeKeys =
+    options.storeKeys === true && sharedStore !== undefined ? new ApiKeys(sharedStore) : undefined;
+  const keyCheck = storeKeys === undefined ? apiKeyCheck(key) : storeApiKeyCheck(storeKeys, key);
   const guard = requestGuard(
     {
       checkHost: options.checkHost ?? true,
       allowedHosts: options.allowedHosts ?? [],
       corsOrigins: options.corsOrigins ?? [],
-      hasApiKey: key !== undefined,
+      hasApiKey: key !== undefined || storeKeys !== undefined,
     },
     errorResponse,
   );
+  // On a shared store, affinity, session owners and the concurrency cap are the fleet's.
+  const fleet = options.sharedStore;
   const store =
-    options.store ?? new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {}));
-  const limiter = options.limiter ?? new MemoryConcurrencyLimiter(options.maxConcurrency);
-  const client = options.client ?? new Robocoders(options.clientOptions ?? {});
+    options.store ??
+    (fleet !== undefined
+      ? new StoreAffinityStore(
+          fleet,
+          options.affinity !== false && options.affinity?.ttlMs !== undefined
+            ? { ttlMs: options.affinity.ttlMs }
+            : {},
+        )
+      : new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {})));
+  const limiter =
+    options.limiter ??
+    (fleet !== undefined
+      ? new StoreConcurrencyLimiter(fleet, options.maxConcurrency)
+      : new MemoryConcurrencyLimiter(options.maxConcurrency));
+  // With a shared store, the token (and its refresh) is shared with every instance.
+  const client =
+    options.client ??
+    new Robocoders({
+      ...(sharedStore?.kind === "redis" ? { credentialStore: new StoreCredentialCache(sharedStore) } : {}),
+      ...options.clientOptions,
+    });
   const app = new GatewayApp(client, options.client === undefined, store, limiter);
+  if (storeKeys !== undefined) {
+    // Revocations made elsewhere arrive by pub/sub; without it, the short verification cache still
+    // bounds how long a revoked key works.
+    storeKeys.start().catch(() => undefined);
+    app.onClose(() => storeKeys.close());
+  }
+  if (localStore !== undefined) app.onClose(() => localStore.close());
   const deps = {
     client,
     store,
@@ -204,6 +248,12 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   app.use("*", guard);
   app.use("*", requireApiKey(keyCheck, app.publicPaths, errorResponse));
   app.use("*", requireJsonBody(errorResponse));
+  if (rule !== undefined && sharedStore !== undefined) {
+    app.post(
+      "/v1/chat/completions",
+      rateLimit(sharedStore, rule, (header) => keyCheck.callerOf(header), errorResponse),
+    );
+  }
 
   app.get("/health", (c) =>
     app.isDraining ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" }),
@@ -268,7 +318,16 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   }
 
   if (options.workspace !== false) {
-    const workspace = new WorkspaceService(client, options.workspace ?? {}, logger);
+    const workspaceOptions = options.workspace ?? {};
+    // On a Redis store, the conversations are the fleet's too.
+    const conversations =
+      workspaceOptions.store ??
+      (fleet?.kind === "redis" ? new RedisConversationStore(fleet as RedisStore) : undefined);
+    const workspace = new WorkspaceService(
+      client,
+      conversations === undefined ? workspaceOptions : { ...workspaceOptions, store: conversations },
+      logger,
+    );
     app.workspace = workspace;
     app.onClose(() => workspace.close());
     app.route("/api", workspaceApi(workspace, { keepAliveMs: deps.keepAliveMs }));

@@ -7,6 +7,7 @@ import {
   NotFoundError,
   RateLimitError,
   ServerError,
+  StoreUnavailableError,
   StreamError,
   UnexpectedStatusError,
   ValidationError,
@@ -51,6 +52,16 @@ describe("toGatewayError", () => {
   it("gives 429 a Retry-After in whole seconds, rounded up", () => {
     expect(toGatewayError(new RateLimitError("slow down", 2500)).headers).toEqual({ "Retry-After": "3" });
     expect(toGatewayError(new RateLimitError("slow down", undefined)).headers).toEqual({});
+  });
+
+  it("answers a lost shared store with 503 store_unavailable and a Retry-After, without the store's address", () => {
+    const mapped = toGatewayError(
+      new StoreUnavailableError("The store at redis://:***@10.0.0.5:6379 is unavailable: ECONNREFUSED"),
+    );
+    expect(mapped.status).toBe(503);
+    expect(mapped.openaiCode).toBe("store_unavailable");
+    expect(mapped.headers).toEqual({ "Retry-After": "1" });
+    expect(mapped.message).not.toContain("10.0.0.5");
   });
 
   it("reports a pinned session the service does not know as 404", () => {

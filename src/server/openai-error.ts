@@ -16,6 +16,7 @@ import {
   RobocodersError,
   type RobocodersErrorCode,
   ServerError,
+  StoreUnavailableError,
   ValidationError,
 } from "../core/errors.js";
 import { redact } from "../core/logger.js";
@@ -109,6 +110,7 @@ export function invalidRequest(
  * | APITimeoutError                         | 504    | `upstream_timeout`           |
  * | APIUserAbortError                       | 499    | `client_closed_request`      |
  * | InvalidArgumentError                    | 400    | `invalid_argument`           |
+ * | StoreUnavailableError (shared store)    | 503    | `store_unavailable`          |
  * | anything else                           | 500    | `internal_error`             |
  *
  * Messages pass through {@link redact}, so no token reaches the caller.
@@ -192,6 +194,14 @@ export function toGatewayError(error: unknown, context: { pinnedSession?: boolea
     });
   }
   if (error instanceof InvalidArgumentError) return invalidRequest(message, null, "invalid_argument");
+  if (error instanceof StoreUnavailableError) {
+    // The reason stays in the log: it names the store's host.
+    return new GatewayError(503, "The gateway's shared store is unavailable; try again shortly", {
+      type: "server_error",
+      code: "store_unavailable",
+      headers: { "Retry-After": String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) },
+    });
+  }
   if (error instanceof MissingRequirementsError) {
     return new GatewayError(500, message, { type: "server_error", code: "internal_error" });
   }

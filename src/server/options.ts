@@ -3,6 +3,7 @@
  */
 import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
 import type { Logger, LogLevel } from "../core/logger.js";
+import type { RateLimitRule, Store } from "../store/types.js";
 import type { AffinityStore, ConversationCacheOptions } from "./affinity.js";
 import type { TextMode } from "./chat-completion.js";
 import type { ConcurrencyLimiter } from "./limiter.js";
@@ -65,14 +66,18 @@ export interface GatewayOptions {
    */
   affinity?: ConversationCacheOptions | false;
   /**
-   * Where conversation points and session owners are kept. Default: a {@link MemoryAffinityStore} with
-   * the {@link affinity} bounds. A shared store (e.g. Redis) lets several gateways continue each other's
+   * Where conversation points and session owners are kept. Default: on {@link sharedStore} when given
+   * (entries kept for `affinity.ttlMs` after their last use), else a {@link MemoryAffinityStore} with the
+   * {@link affinity} bounds. A shared store (e.g. Redis) lets several gateways continue each other's
    * conversations.
    */
   store?: AffinityStore;
   /** Most chat completions running at once; past it 429 `rate_limit_exceeded` with `Retry-After`. Default: 256. */
   maxConcurrency?: number;
-  /** The cap on running chat completions. Default: a `MemoryConcurrencyLimiter` of {@link maxConcurrency}. */
+  /**
+   * The cap on running chat completions. Default: {@link maxConcurrency} slots on {@link sharedStore} when
+   * given (for the whole fleet), else a `MemoryConcurrencyLimiter` of {@link maxConcurrency}.
+   */
   limiter?: ConcurrencyLimiter;
   /**
    * How the answer's text is made from the agent's events: `"separated"` joins two pieces of text (e.g.
@@ -91,6 +96,24 @@ export interface GatewayOptions {
    * event timelines); `false` serves neither. Default: on, conversations in memory.
    */
   workspace?: WorkspaceOptions | false;
+  /**
+   * The state shared with other instances (see docs/deployment.md): an open {@link Store}, not closed by
+   * the gateway. Unless given otherwise, it then holds conversation affinity and session owners
+   * ({@link store}), the running completions that {@link maxConcurrency} caps for the whole fleet
+   * ({@link limiter}) and, on Redis, the web workspace's conversations and the upstream token of the
+   * client the gateway creates (one `/auth` for the fleet). Default: none (this process only).
+   */
+  sharedStore?: Store;
+  /**
+   * Callers may also present the API keys kept in {@link sharedStore} (`robocoders keys add`), and must present a
+   * key. Default: false.
+   */
+  storeKeys?: boolean;
+  /**
+   * Chat completions per caller (`{limit, periodMs}`, or `"60/min"`), counted in {@link sharedStore} (or in memory
+   * without one); past it 429 `rate_limit_exceeded` with `Retry-After`. Default: none.
+   */
+  rateLimit?: RateLimitRule | string;
   /** Where request logs go. Default: a logger writing to stderr. */
   logger?: Logger;
   /** Minimum level logged; each request is logged at `info`. Default: `info`. */
@@ -103,7 +126,15 @@ export interface GatewayOptions {
 }
 
 /** Options of `startServer`: those of `createApp`, plus where to listen and how to stop. */
-export interface ServerOptions extends GatewayOptions {
+export interface ServerOptions extends Omit<GatewayOptions, "sharedStore"> {
+  /**
+   * An open store, or a store URL (`memory`, `redis://…`, `rediss://…`) that `startServer` opens, checks
+   * and closes with the server (an unreachable Redis rejects with `StoreUnavailableError`).
+   * Default: `ROBOCODERS_STORE`, else none.
+   */
+  sharedStore?: Store | string;
+  /** Prefix of every key of a store given as a URL. Default: `ROBOCODERS_STORE_PREFIX`, else `robocoders:`. */
+  storePrefix?: string;
   /** Interface to bind. Default: `127.0.0.1`. */
   host?: string;
   /** Port to bind; `0` picks a free one. Default: 1337. */

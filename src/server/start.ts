@@ -4,6 +4,7 @@
 import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { InvalidArgumentError } from "../core/errors.js";
+import { isMemoryStore, openStore, STORE_ENV } from "../store/open.js";
 import { createApp, type GatewayApp } from "./app.js";
 import { InsecureBindError, isLoopbackHost } from "./bind.js";
 import {
@@ -39,6 +40,7 @@ export interface RunningServer {
  * @throws InsecureBindError for a non-loopback host without API key and without `force`.
  * @throws InvalidArgumentError for an invalid port.
  * @throws the listen error (e.g. `EADDRINUSE`) when the port cannot be bound.
+ * @throws StoreUnavailableError when the store given by URL cannot be reached.
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
@@ -47,12 +49,38 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new InvalidArgumentError(`port must be an integer between 0 and 65535, got ${port}`);
   }
   const apiKey = options.apiKey === undefined ? (process.env[API_KEY_ENV] ?? false) : options.apiKey;
-  if (!isLoopbackHost(host) && (apiKey === false || apiKey === "") && options.force !== true) {
+  const keyed = (apiKey !== false && apiKey !== "") || options.storeKeys === true;
+  if (!isLoopbackHost(host) && !keyed && options.force !== true) {
     throw new InsecureBindError(host);
   }
   const graceDefault = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
 
-  const app = createApp({ ...options, apiKey, checkHost: options.checkHost ?? isLoopbackHost(host) });
+  // A store given by URL is opened (and checked) before listening, and closed with the server.
+  const given = options.sharedStore ?? process.env[STORE_ENV];
+  const ownsStore = typeof given === "string" && !isMemoryStore(given);
+  const sharedStore =
+    typeof given === "string"
+      ? isMemoryStore(given)
+        ? undefined
+        : await openStore(given, {
+            ...(options.storePrefix !== undefined ? { prefix: options.storePrefix } : {}),
+            ...(options.logger !== undefined ? { logger: options.logger } : {}),
+          })
+      : given;
+  const { sharedStore: _given, storePrefix: _prefix, ...rest } = options;
+  let app: GatewayApp;
+  try {
+    app = createApp({
+      ...rest,
+      ...(sharedStore !== undefined ? { sharedStore } : {}),
+      apiKey,
+      checkHost: options.checkHost ?? isLoopbackHost(host),
+    });
+  } catch (error) {
+    if (ownsStore) await sharedStore?.close();
+    throw error;
+  }
+  if (ownsStore && sharedStore !== undefined) app.onClose(() => sharedStore.close());
   const server = createServer(getRequestListener(app.fetch, { hostname: host }));
   try {
     await new Promise<void>((resolve, reject) => {

@@ -14,6 +14,11 @@ export {
   type NewApiKey,
 } from "./api-keys.js";
 export {
+  StoreCredentialCache,
+  type StoreCredentialCacheOptions,
+  type StoredCredentials,
+} from "./credential-store.js";
+export {
   DEFAULT_MEMORY_MAX_ENTRIES,
   DEFAULT_MEMORY_SWEEP_MS,
   MemoryStore,

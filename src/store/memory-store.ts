@@ -97,9 +97,12 @@ export class MemoryStore implements Store {
     }
   }
 
-  async get(key: string): Promise<string | undefined> {
+  async get(key: string, refreshTtlMs?: number): Promise<string | undefined> {
+    if (refreshTtlMs !== undefined) checkTtl(refreshTtlMs);
     const entry = this.live(key);
-    return entry?.type === "string" ? entry.value : undefined;
+    if (entry?.type !== "string") return undefined;
+    if (refreshTtlMs !== undefined) this.put(key, { ...entry, expiresAt: this.now() + refreshTtlMs });
+    return entry.value;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

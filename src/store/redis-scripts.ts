@@ -12,7 +12,8 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function script(name: string, source: string): LuaScript {
+/** A script with its SHA-1, for `RedisStore.runScript`. */
+export function luaScript(name: string, source: string): LuaScript {
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
@@ -21,14 +22,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /** KEYS[1] lock; ARGV[1] token. Deletes the lock if it still holds the token: 1, else 0. */
-export const UNLOCK = script(
+export const UNLOCK = luaScript(
   "unlock",
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
 );
 
 /** KEYS[1] lock; ARGV[1] token, ARGV[2] ttl ms. Extends the lock if it still holds the token: 1, else 0. */
-export const EXTEND_LOCK = script(
+export const EXTEND_LOCK = luaScript(
   "extend-lock",
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`,
@@ -38,7 +39,7 @@ return 0`,
  * KEYS[1] pool (a sorted set: slot id → expiry ms); ARGV[1] limit, ARGV[2] slot id, ARGV[3] ttl ms.
  * Drops expired slots, then adds this one if fewer than `limit` remain: 1, else 0.
  */
-export const ACQUIRE_SLOT = script(
+export const ACQUIRE_SLOT = luaScript(
   "acquire-slot",
   `${NOW}redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
@@ -52,7 +53,7 @@ return 1`,
  * KEYS[1] pool; ARGV[1] slot id, ARGV[2] ttl ms. Moves the slot's expiry to now + ttl (adding it back if the
  * server lost it, e.g. after a restart: the completion holding it is still running). Returns 1.
  */
-export const REFRESH_SLOT = script(
+export const REFRESH_SLOT = luaScript(
   "refresh-slot",
   `${NOW}local ttl = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
@@ -61,7 +62,7 @@ return 1`,
 );
 
 /** KEYS[1] pool. Drops expired slots and returns how many remain. */
-export const COUNT_SLOTS = script(
+export const COUNT_SLOTS = luaScript(
   "count-slots",
   `${NOW}redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])`,
@@ -71,7 +72,7 @@ return redis.call('ZCARD', KEYS[1])`,
  * KEYS[1] the caller's bucket (its theoretical arrival time, ms); ARGV[1] period ms, ARGV[2] limit.
  * The steps of `gcra()` in rate-limit.ts: returns {allowed 0|1, retry-after ms, remaining}.
  */
-export const RATE_LIMIT = script(
+export const RATE_LIMIT = luaScript(
   "rate-limit",
   `${NOW}local period = tonumber(ARGV[1])
 local interval = period / tonumber(ARGV[2])

@@ -163,6 +163,24 @@ export class RedisStore implements Store {
     return `${this.prefix}${key}`;
   }
 
+  /** @internal The full name of a key (prefix included), for modules with their own Redis layout. */
+  key(name: string): string {
+    return this.k(name);
+  }
+
+  /**
+   * @internal Runs commands on the connection, for modules with their own Redis layout; connection problems
+   * become {@link StoreUnavailableError}.
+   */
+  command<T>(use: (client: Redis) => Promise<T>): Promise<T> {
+    return this.run(() => use(this.client));
+  }
+
+  /** @internal Runs a Lua script (full key names), sending it in full when the server does not know it. */
+  runScript(lua: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return this.script(lua, keys, args);
+  }
+
   /** Runs a command; connection problems become {@link StoreUnavailableError}. */
   private async run<T>(command: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError(`The store at ${this.url} is closed`);
@@ -186,8 +204,10 @@ export class RedisStore implements Store {
     });
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.run(() => this.client.get(this.k(key)))) ?? undefined;
+  async get(key: string, refreshTtlMs?: number): Promise<string | undefined> {
+    if (refreshTtlMs === undefined) return (await this.run(() => this.client.get(this.k(key)))) ?? undefined;
+    checkTtl(refreshTtlMs);
+    return (await this.run(() => this.client.getex(this.k(key), "PX", refreshTtlMs))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

@@ -60,8 +60,11 @@ export interface Store {
   /** The prefix of every key, e.g. `robocoders:`. */
   readonly prefix: string;
 
-  /** The value of a key, or `undefined` when absent or expired. */
-  get(key: string): Promise<string | undefined>;
+  /**
+   * The value of a key, or `undefined` when absent or expired. With `refreshTtlMs`, a key that exists then
+   * expires that long from now (Redis `GETEX PX`): an entry kept while it is used.
+   */
+  get(key: string, refreshTtlMs?: number): Promise<string | undefined>;
   /** Sets a key that expires `ttlMs` (a positive integer) from now. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /**

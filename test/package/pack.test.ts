@@ -2,10 +2,10 @@
 // `--omit=dev`, then the CLI run and every subpath of `exports` imported. dist/ is built by `pretest`.
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -19,6 +19,64 @@ interface PackageJson {
   exports: Record<string, string | Record<string, string>>;
   devDependencies: Record<string, string>;
   dependencies: Record<string, string>;
+}
+
+/**
+ * The most `npm install --omit=dev` of the tarball may put into node_modules, in bytes (the sum of the file
+ * sizes, which unlike `du` does not depend on the file system). 24.9 MB in December 2026, 30.7 MB before
+ * highlight.js was bundled (docs/development.md has the figures per package): a dependency that grows the
+ * install by more than a little fails here, and is then either worth it (raise the bound, record the new
+ * figures) or not.
+ */
+const MAX_INSTALL_BYTES = 27_000_000;
+
+/**
+ * Packages that serve one surface only (the MCP server, the Redis store, terminal highlighting) and must
+ * not be loaded by anything else: the root entry, the gateway, the CLI's help.
+ */
+const LOADED_ON_DEMAND = ["@modelcontextprotocol/sdk", "zod", "ajv", "ioredis", "lowlight", "highlight.js"];
+
+/** The apparent size of a file tree in bytes, and of each package in node_modules on the way. */
+async function treeSize(path: string, packages: Map<string, number>, name?: string): Promise<number> {
+  const info = await lstat(path);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const entry of await readdir(path)) {
+    if (entry === "node_modules") {
+      for (const dependency of await readdir(join(path, entry))) {
+        const names = dependency.startsWith("@")
+          ? (await readdir(join(path, entry, dependency))).map((scoped) => `${dependency}/${scoped}`)
+          : [dependency];
+        for (const nested of names) {
+          total += await treeSize(join(path, entry, nested), packages, nested);
+        }
+      }
+    } else {
+      total += await treeSize(join(path, entry), packages);
+    }
+  }
+  if (name !== undefined) packages.set(name, (packages.get(name) ?? 0) + total);
+  return total;
+}
+
+/** The packages (from node_modules) that Node loads while running `args`, by name. */
+async function packagesLoaded(args: string[], cwd: string): Promise<string[]> {
+  const hook = String.raw`export async function load(url, context, next) {
+    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    if (match) process.stderr.write("loaded " + match[1] + "\n");
+    return next(url, context);
+  }`;
+  const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const { stderr } = await run(
+    process.execPath,
+    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, ...args],
+    { cwd },
+  );
+  const names = stderr
+    .split("\n")
+    .filter((line) => line.startsWith("loaded "))
+    .map((line) => line.slice("loaded ".length));
+  return [...new Set(names)].sort();
 }
 
 /** The environment of `npm test` without the lifecycle variables npm sets for this package. */
@@ -147,5 +205,56 @@ describe("the packed package, installed with --omit=dev", () => {
       .map((line) => line.split(" "));
     expect(counts.map(([specifier]) => specifier)).toEqual(specifiers);
     for (const [specifier, count] of counts) expect(Number(count), specifier).toBeGreaterThan(0);
+  });
+
+  it(`installs at most ${MAX_INSTALL_BYTES / 1e6} MB`, async () => {
+    const packages = new Map<string, number>();
+    const total = await treeSize(join(project, "node_modules"), packages);
+    const largest = [...packages]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 12)
+      .map(([name, bytes]) => `${name} ${(bytes / 1e6).toFixed(2)} MB`)
+      .join(", ");
+    expect(total, `${(total / 1e6).toFixed(1)} MB installed; largest: ${largest}`).toBeLessThanOrEqual(
+      MAX_INSTALL_BYTES,
+    );
+  });
+
+  it("highlights code in the terminal without lowlight or highlight.js installed", async () => {
+    expect(existsSync(join(project, "node_modules/highlight.js"))).toBe(false);
+    expect(existsSync(join(project, "node_modules/lowlight"))).toBe(false);
+    const module = pathToFileURL(join(installed, "dist/cli/highlight.js")).href;
+    const script = `
+      const { highlight } = await import(${JSON.stringify(module)});
+      const tag = (name) => (text) => "<" + name + ">" + text + "</>";
+      const palette = Object.fromEntries(["bold", "dim", "red", "green", "yellow", "blue", "magenta", "cyan"].map((name) => [name, tag(name)]));
+      console.log(highlight('const answer: number = 42; // the answer', "ts", palette));`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: project });
+    expect(stdout.trim()).toBe(
+      "<magenta>const</> <cyan>answer</>: <cyan>number</> = <yellow>42</>; <dim>// the answer</>",
+    );
+  });
+
+  it("loads the MCP SDK, ioredis and the grammars only for the surfaces that use them", async () => {
+    const bin = join(installed, "dist/cli/main.js");
+    const runs: [string, string[]][] = [
+      ["robocoders", ["--input-type=module", "-e", 'await import("robocoders")']],
+      ["robocoders/server", ["--input-type=module", "-e", 'await import("robocoders/server")']],
+      ["robocoders --help", [bin, "--help"]],
+      ["robocoders mcp --help", [bin, "mcp", "--help"]],
+    ];
+    for (const [label, args] of runs) {
+      const loaded = await packagesLoaded(args, project);
+      expect(loaded.length, `${label} loaded nothing: is the hook working?`).toBeGreaterThan(0);
+      expect(
+        loaded.filter((name) => LOADED_ON_DEMAND.includes(name)),
+        label,
+      ).toEqual([]);
+    }
+    const mcp = await packagesLoaded(
+      ["--input-type=module", "-e", 'await import("robocoders/mcp")'],
+      project,
+    );
+    expect(mcp).toEqual(expect.arrayContaining(["@modelcontextprotocol/sdk", "zod"]));
   });
 });

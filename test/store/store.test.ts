@@ -4,7 +4,14 @@
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/core/errors.js";
-import { ApiKeys, MemoryStore, openStore, refreshShared, type Store } from "../../src/store/index.js";
+import {
+  ApiKeys,
+  MemoryStore,
+  openStore,
+  refreshShared,
+  type Store,
+  StoreCredentialCache,
+} from "../../src/store/index.js";
 import { useRedis } from "../redis.js";
 
 const redis = useRedis();
@@ -57,6 +64,19 @@ describe.each(backends)("$name store", (backend) => {
     await store.set("b", "2", 10_000);
     expect(await store.delete("b")).toBe(true);
     expect(await store.delete("b")).toBe(false);
+  });
+
+  it("keeps a value while it is read with a refreshed expiry", async () => {
+    const [store] = await backend.open(1);
+    if (store === undefined) throw new Error("no store");
+    await store.set("used", "1", 400);
+    await sleep(250);
+    expect(await store.get("used", 400)).toBe("1");
+    await sleep(250);
+    expect(await store.get("used")).toBe("1");
+    await sleep(250);
+    expect(await store.get("used")).toBeUndefined();
+    expect(await store.get("absent", 400)).toBeUndefined();
   });
 
   it("rejects entries without an expiry", async () => {
@@ -149,6 +169,49 @@ describe.each(backends)("$name store", (backend) => {
     );
     expect(refreshes).toBe(1);
     expect(new Set(results)).toEqual(new Set(["token-1"]));
+  });
+
+  it("shares credentials: re-read under the fleet-wide lock, so concurrent instances fetch a token once", async () => {
+    const stores = await backend.open(3);
+    let fetches = 0;
+    // What the client does: read; if missing, lock, read again, fetch only if still missing, write.
+    const tokenOf = async (cache: StoreCredentialCache) => {
+      const cached = (await cache.read()).access_token;
+      if (cached !== undefined) return cached;
+      return cache.withLock(async () => {
+        const again = await cache.read();
+        if (again.access_token !== undefined) return again.access_token;
+        fetches++;
+        await sleep(50);
+        const token = `token-${fetches}`;
+        await cache.write({ ...again, access_token: token });
+        return token;
+      });
+    };
+    const caches = stores.map((store) => new StoreCredentialCache(store));
+    const tokens = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => tokenOf(caches[i % 3] as StoreCredentialCache)),
+    );
+    expect(fetches).toBe(1);
+    expect(new Set(tokens)).toEqual(new Set(["token-1"]));
+    expect(await caches[1]?.read()).toEqual({ access_token: "token-1" });
+    await caches[2]?.write({});
+    expect(await caches[0]?.read()).toEqual({});
+  });
+
+  it("gives up waiting for the credentials lock when the call is aborted", async () => {
+    const [store] = await backend.open(1);
+    if (store === undefined) throw new Error("no store");
+    const cache = new StoreCredentialCache(store);
+    const held = await store.lock("upstream:credentials", 10_000);
+    const aborted = new Error("aborted");
+    let calls = 0;
+    const result = cache.withLock(async () => "ran", {
+      abortError: () => (++calls > 1 ? aborted : undefined),
+    });
+    await expect(result).rejects.toBe(aborted);
+    await held?.release();
+    expect(await cache.withLock(async () => "ran")).toBe("ran");
   });
 
   it("caps a slot pool across instances and frees released slots", async () => {

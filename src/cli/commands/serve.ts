@@ -35,6 +35,14 @@ export interface ServeOptions {
   grace?: number;
   /** `--text <mode>`: `separated` (default) or `reference`. */
   text?: "separated" | "reference";
+  /** `--store <url>`: `memory`, `redis://…`, `rediss://…`. Default: `ROBOCODERS_STORE`, else memory. */
+  store?: string;
+  /** `--store-prefix <prefix>`. Default: `ROBOCODERS_STORE_PREFIX`, else `robocoders:`. */
+  storePrefix?: string;
+  /** `--store-keys`: accept (and require) the keys of the store. Default: false. */
+  storeKeys?: boolean;
+  /** `--rate-limit <n/unit>`: chat completions per caller. Default: none. */
+  rateLimit?: string;
 }
 
 /** The longest timer Node keeps: what `--timeout 0` (no total limit) becomes. */
@@ -61,6 +69,12 @@ export async function resolveServeKey(opts: ServeOptions): Promise<string | unde
 /** Runs `robocoders serve`. */
 export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: CliIO): Promise<void> {
   const { startServer } = await import("../../server/index.js");
+  const { isMemoryStore } = await import("../../store/open.js");
+  if (opts.storeKeys === true && isMemoryStore(opts.store)) {
+    throw new UsageError(
+      "--store-keys needs a shared store: pass --store redis://host:port or set ROBOCODERS_STORE",
+    );
+  }
   const clientOptions: RobocodersOptions = {};
   if (globals.baseUrl !== undefined) clientOptions.baseURL = globals.baseUrl;
   if (globals.proxy !== undefined) clientOptions.proxy = globals.proxy;
@@ -90,6 +104,10 @@ export async function runServe(opts: ServeOptions, globals: GlobalOptions, io: C
       ...(opts.maxAnswerBytes !== undefined ? { maxAnswerBytes: opts.maxAnswerBytes } : {}),
       ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
       ...(opts.text !== undefined ? { textMode: opts.text } : {}),
+      sharedStore: opts.store ?? "memory",
+      ...(opts.storePrefix !== undefined ? { storePrefix: opts.storePrefix } : {}),
+      storeKeys: opts.storeKeys === true,
+      ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
     });
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
