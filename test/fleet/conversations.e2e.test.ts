@@ -110,6 +110,51 @@ describe("three instances on one Redis", () => {
     fleet.push(await start());
   });
 
+  it("keeps the web workspace's conversations on Redis: run through one instance, read and continued through another", async () => {
+    const [a, b, c] = fleet as [Instance, Instance, Instance];
+    const api = async (instance: Instance, path: string, body?: unknown) => {
+      const response = await fetch(`${instance.url}/api${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: { "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      // A turn answers with its timeline as SSE: read to the end (the turn ran).
+      return response.headers.get("content-type")?.startsWith("text/event-stream")
+        ? { status: response.status, text: await response.text() }
+        : { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const created = await api(a, "/conversations", { agent: "GeneralCodingAgent", autoContinue: false });
+    expect(created.status).toBe(201);
+    const id = String(created.json?.id);
+    expect(
+      (await api(a, `/conversations/${id}/turns`, { prompt: "Write a todo app in Flask" })).text,
+    ).toContain("event: turn-end");
+
+    const read = await api(b, `/conversations/${id}`);
+    expect(read.json).toMatchObject({ id, title: "Write a todo app in Flask", turns: 1 });
+    const sid = String(read.json?.sid);
+    expect(sid).toBe(turnRecords(emulator, "Write a todo app in Flask")[0]?.sid);
+    const listed = (await api(c, "/conversations")).json?.conversations as Array<{ id: string }>;
+    expect(listed.map((conversation) => conversation.id)).toContain(id);
+
+    // The next turn through another instance continues the same session; entries are numbered on.
+    expect((await api(c, `/conversations/${id}/turns`, { prompt: "continue" })).text).toContain(
+      "event: turn-end",
+    );
+    const entries = (await api(b, `/conversations/${id}/entries`)).json?.entries as Array<{
+      seq: number;
+      type: string;
+      sid?: string;
+    }>;
+    expect(entries.map((entry) => entry.seq)).toEqual(entries.map((_, i) => i + 1));
+    expect(entries.filter((entry) => entry.type === "prompt")).toHaveLength(2);
+    expect(entries.filter((entry) => entry.type === "turn-end").map((entry) => entry.sid)).toEqual([
+      sid,
+      sid,
+    ]);
+    expect((await api(a, `/conversations/${id}`)).json).toMatchObject({ sid, turns: 2 });
+  });
+
   it("answers 200 concurrent conversations over three instances, each as the emulator sent it", async () => {
     const count = 200;
     const sessionsBefore = emulator.stats.sessionsCreated;
