@@ -238,6 +238,9 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
 
   const controller = new AbortController();
   const requestSignal = call.signal;
+  // What the running stream needs from the call, taken out of it: the stream's closures do not keep the
+  // call (and the request objects its functions hold) alive for the minutes an answer streams.
+  const { log } = call;
   const onRequestAbort = () => controller.abort(new Error("The client closed the connection"));
   requestSignal.addEventListener("abort", onRequestAbort, { once: true });
   const untrack = deps.track(controller);
@@ -386,7 +389,7 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
     if (finished) return;
     finished = true;
     release();
-    call.log(status);
+    log(status);
   };
   const failWith = (error: GatewayError): string => {
     ended = true;
@@ -411,7 +414,10 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
   };
 
   const sse: SseStream = {
-    head: `: robocoders\n\n${sseData(chatCompletionChunk(meta, { role: "assistant", content: "" }))}`,
+    // Made when read (once, by the writer): a running stream does not keep the frames it sent.
+    get head() {
+      return `: robocoders\n\n${sseData(chatCompletionChunk(meta, { role: "assistant", content: "" }))}`;
+    },
     complete: false,
     async pull() {
       if (ended) return { frames: "", done: true };
