@@ -55,6 +55,7 @@ export async function benchChatCpu({ runs = 5, size = 128 * MiB } = {}) {
       ROBOCODERS_BASE_URL: server.url,
       ROBOCODERS_ACCESS_TOKEN: server.token,
       ROBOCODERS_CACHE_DIR: "/nonexistent-robocoders-bench",
+      ROBOCODERS_CONFIG_DIR: "/nonexistent-robocoders-bench",
       NO_COLOR: "1",
     };
     /** @param {string} mode */

@@ -37,6 +37,7 @@ export async function benchCli({ runs = 10 } = {}) {
       ...process.env,
       ROBOCODERS_BASE_URL: emulator.url,
       ROBOCODERS_CACHE_DIR: dir,
+      ROBOCODERS_CONFIG_DIR: join(dir, "config"),
       NO_COLOR: "1",
     };
     delete env.ROBOCODERS_ACCESS_TOKEN;

@@ -1,6 +1,7 @@
 /**
  * A benchmark service in its own process, so its CPU time is its own: `emulator` (the API emulator) or
- * `gateway <upstreamURL> <cacheDir>` (the OpenAI-compatible gateway in front of it). Prints
+ * `gateway|floor <upstreamURL> <cacheDir> [maxContinues]` (the OpenAI-compatible gateway in front of it,
+ * or a bare SSE pass-through over the same client). Prints
  * `{"url": ...}` on stdout once listening, then answers `cpu` lines on stdin with
  * `{"cpuMs": ...}` (CPU time of this process so far) and exits on `exit`.
  */
@@ -8,7 +9,11 @@ import { createServer } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 
-const [kind, upstream, cacheDir, latency] = process.argv.slice(2);
+const [kind, upstream, cacheDir, latencyOrContinues] = process.argv.slice(2);
+// The emulator's 4th argument is its latency; a gateway's or floor's is how many automatic "continue"s
+// it sends when the agent waits for a reply (default 0).
+const latency = latencyOrContinues;
+const maxContinues = Number(latencyOrContinues ?? 0);
 let close;
 let url;
 if (kind === "emulator") {
@@ -22,7 +27,7 @@ if (kind === "emulator") {
     port: 0,
     logLevel: "off",
     apiKey: false,
-    clientOptions: { baseURL: upstream, cacheDir: cacheDir === "false" ? false : cacheDir, maxContinues: 0 },
+    clientOptions: { baseURL: upstream, cacheDir: cacheDir === "false" ? false : cacheDir, maxContinues },
     maxConcurrency: 100_000,
   });
   url = server.url;
@@ -33,7 +38,7 @@ if (kind === "emulator") {
   const client = new Robocoders({
     baseURL: upstream,
     cacheDir: cacheDir === "false" ? false : cacheDir,
-    maxContinues: 0,
+    maxContinues,
     logLevel: "off",
   });
   const server = createServer(async (req, res) => {
@@ -81,7 +86,10 @@ for await (const line of createInterface({ input: process.stdin })) {
     process.stdout.write(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }) + "\n");
   } else if (line === "mem") {
     globalThis.gc?.();
-    process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss }) + "\n");
+    const m = process.memoryUsage();
+    // Open TCP sockets (clients' and upstream), to check the streams being measured are really open.
+    const sockets = process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    process.stdout.write(JSON.stringify({ rss: m.rss, heap: m.heapUsed + m.external, sockets }) + "\n");
   } else if (line === "eld") {
     process.stdout.write(
       JSON.stringify({ p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 }) + "\n",

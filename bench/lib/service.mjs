@@ -10,7 +10,7 @@ const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
  * @param {string[]} args
  * @param {NodeJS.ProcessEnv} [env]
  * @param {string[]} [nodeArgs]
- * @returns {Promise<{ url: string, cpuMs(): Promise<number>, rss(): Promise<number>, eventLoopDelay(): Promise<any>, close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, cpuMs(): Promise<number>, rss(): Promise<number>, memory(): Promise<{ rss: number, heap: number, sockets: number }>, eventLoopDelay(): Promise<any>, close(): Promise<void> }>}
  */
 export async function startService(args, env = process.env, nodeArgs = []) {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there.
@@ -38,6 +38,12 @@ export async function startService(args, env = process.env, nodeArgs = []) {
     async rss() {
       child.stdin.write("mem\n");
       return (await next()).rss;
+    },
+    /** RSS, and the V8 heap in use plus external memory (buffers), after a GC. */
+    async memory() {
+      child.stdin.write("mem\n");
+      const { rss, heap, sockets } = await next();
+      return { rss, heap, sockets };
     },
     async eventLoopDelay() {
       child.stdin.write("eld\n");

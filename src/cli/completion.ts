@@ -111,7 +111,7 @@ ${fn}() {
     esac
   done
   case "$prev" in
-    --session) COMPREPLY=( $(compgen -W "$(${name} session list --names 2>/dev/null)" -- "$cur") ); return 0 ;;
+    --session|-c|--continue) COMPREPLY=( $(compgen -W "$(${name} session list --names 2>/dev/null)" -- "$cur") ); return 0 ;;
     -a|--agent) COMPREPLY=( $(compgen -W ${shellWord(AGENT_NAMES.join(" "))} -- "$cur") ); return 0 ;;
     --output) COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
     ${[...valueOptions].join("|")}) COMPREPLY=(); return 0 ;;
@@ -151,7 +151,8 @@ function fish(name: string, nodes: CompletionNode[]): string {
     if (o.short !== undefined) parts.push(`-s ${o.short.replace(/^-/, "")}`);
     if (o.takesValue) parts.push("-r");
     if (o.long === "--agent") parts.push(`-a ${fishText(AGENT_NAMES.join(" "))}`);
-    if (o.long === "--session") parts.push(`-a ${fishText(`(${name} session list --names 2>/dev/null)`)}`);
+    if (o.long === "--session" || o.long === "--continue")
+      parts.push(`-a ${fishText(`(${name} session list --names 2>/dev/null)`)}`);
     if (o.long === "--output") parts.push("-F");
     parts.push(`-d ${fishText(o.description)}`);
     return parts.join(" ");

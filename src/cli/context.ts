@@ -4,6 +4,7 @@
  */
 import pc from "picocolors";
 import type { RobocodersClient, RobocodersOptions } from "../client/types.js";
+import { type ConfigFile, configPath, readConfigFile, resolveSetting } from "./config.js";
 import type { Palette } from "./render.js";
 import { plainPalette } from "./render.js";
 import { createVerboseLogger, createWarningLogger } from "./verbose-logger.js";
@@ -35,35 +36,56 @@ export function processIO(): CliIO {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
+/** The settings file read once per process (per path): see {@link settingsFile}. */
+let loaded: { path: string; file: ConfigFile; warned: boolean } | undefined;
+
 /**
- * Whether to colour output written to `stream`: never with `--no-color` or a non-empty `NO_COLOR`; always
- * with a non-empty `FORCE_COLOR` other than `0`; otherwise when the stream is a terminal and `TERM` is not `dumb`.
+ * The settings file (`config.json`, see `./config.ts`), read once per process. A corrupt file counts as
+ * empty; with `warn`, its warning is written there once.
+ */
+export function settingsFile(env: NodeJS.ProcessEnv, warn?: NodeJS.WritableStream): ConfigFile {
+  const path = configPath(env);
+  if (loaded?.path !== path) loaded = { path, file: readConfigFile(env), warned: false };
+  if (warn !== undefined && loaded.file.warning !== undefined && !loaded.warned) {
+    loaded.warned = true;
+    warn.write(`robocoders: warning: ${loaded.file.warning}\n`);
+  }
+  return loaded.file;
+}
+
+/**
+ * Whether to colour output written to `stream`, by the `color` setting (flag > environment > file >
+ * default): `--no-color` means `never`; then a non-empty `NO_COLOR` `never`, a non-empty `FORCE_COLOR` other
+ * than `0` `always`, `ROBOCODERS_COLOR`; then the file's `color`; `auto` (the default) colours when the
+ * stream is a terminal and `TERM` is not `dumb`.
  */
 export function colorEnabled(
   stream: { isTTY?: boolean },
   env: NodeJS.ProcessEnv,
   flag: boolean | undefined,
+  file: ConfigFile = { values: {} },
 ): boolean {
-  if (flag === false) return false;
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") return true;
+  const { value } = resolveSetting("color", flag === false ? "never" : undefined, env, file);
+  if (value === "never") return false;
+  if (value === "always") return true;
   return stream.isTTY === true && env.TERM !== "dumb";
 }
 
-/** The palette for a stream: picocolors' colours when {@link colorEnabled}, else identity functions. */
+/** The palette for a stream: picocolors' colours when {@link colorEnabled} (settings file included), else identity functions. */
 export function paletteFor(
   stream: { isTTY?: boolean },
   env: NodeJS.ProcessEnv,
   flag: boolean | undefined,
 ): Palette {
-  return colorEnabled(stream, env, flag) ? pc.createColors(true) : plainPalette;
+  return colorEnabled(stream, env, flag, settingsFile(env)) ? pc.createColors(true) : plainPalette;
 }
 
 /** Extra client options a command may set. */
 export type ClientOverrides = Partial<Omit<RobocodersOptions, "logger" | "logLevel">>;
 
 /**
- * Creates the client for the global options. `--verbose` installs a logger printing each request on
+ * Creates the client for the global options; the base URL is the `base-url` setting (flag > environment >
+ * settings file > default). `--verbose` installs a logger printing each request on
  * stderr at `debug` level; `ROBOCODERS_LOG` keeps the client's own logger; otherwise warnings (a cache
  * that cannot be written, a corrupt one replaced) are printed once each on stderr.
  */
@@ -75,7 +97,9 @@ export async function createClient(
 ): Promise<RobocodersClient> {
   const { Robocoders } = await import("../client/index.js");
   const options: RobocodersOptions = { ...overrides };
-  if (globals.baseUrl !== undefined) options.baseURL = globals.baseUrl;
+  const baseUrl = resolveSetting("base-url", globals.baseUrl, io.env, settingsFile(io.env, io.stderr));
+  // The client reads ROBOCODERS_BASE_URL itself; the flag and the file are passed on.
+  if (baseUrl.source === "flag" || baseUrl.source === "file") options.baseURL = baseUrl.value;
   if (globals.proxy !== undefined) options.proxy = globals.proxy;
   // 0: no total limit (the longest timer Node keeps); the idle limit still applies.
   if (globals.timeout !== undefined) {

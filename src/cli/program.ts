@@ -57,7 +57,8 @@ Exit codes:
 
 Environment:
   ROBOCODERS_BASE_URL, ROBOCODERS_ACCESS_TOKEN, ROBOCODERS_CACHE_DIR, ROBOCODERS_PROXY,
-  HTTPS_PROXY/HTTP_PROXY/NO_PROXY, ROBOCODERS_LOG, NO_COLOR`;
+  HTTPS_PROXY/HTTP_PROXY/NO_PROXY, ROBOCODERS_LOG, NO_COLOR, ROBOCODERS_AGENT,
+  ROBOCODERS_AUTO_CONTINUE, ROBOCODERS_COLOR, ROBOCODERS_CONFIG_DIR`;
 
 /** Builds the `robocoders` program. Actions write to `io` and throw on failure. */
 export function createProgram(io: CliIO, version: string): Command {
@@ -66,7 +67,10 @@ export function createProgram(io: CliIO, version: string): Command {
     .description("Chat with the Robocoders AI coding agents from a terminal or a pipe.")
     .version(version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
-    .option("--base-url <url>", "API base URL (default: $ROBOCODERS_BASE_URL or https://api.robocoders.ai)")
+    .option(
+      "--base-url <url>",
+      "API base URL (default: $ROBOCODERS_BASE_URL, the base-url setting, or https://api.robocoders.ai)",
+    )
     .option("--proxy <url>", "proxy for every request (default: $ROBOCODERS_PROXY, $HTTPS_PROXY)")
     .option(
       "--timeout <seconds>",
@@ -74,7 +78,7 @@ export function createProgram(io: CliIO, version: string): Command {
       parseTimeout,
     )
     .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
-    .option("--no-color", "disable colours (also: NO_COLOR=1)")
+    .option("--no-color", "disable colours (also: NO_COLOR=1, or the color setting)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -90,14 +94,29 @@ export function createProgram(io: CliIO, version: string): Command {
     .command("chat")
     .description("send a prompt (arguments, else piped stdin) or start a conversation on a terminal")
     .argument("[prompt...]", "the prompt; read from stdin when omitted and stdin is not a terminal")
-    .option("-a, --agent <name>", "agent or alias (see `robocoders models`)", DEFAULT_AGENT)
-    .option("-c, --continue", "continue the last session (the one the previous chat used)")
-    .option("--session <sid>", "talk in this session (default: a new one)")
+    .option(
+      "-a, --agent <name>",
+      `agent or alias (see \`robocoders models\`; default: the agent setting, else ${DEFAULT_AGENT})`,
+    )
+    .option(
+      "-c, --continue [session]",
+      "continue the last session, or the session with this name or id (from `session list`)",
+    )
+    .option("--session <session>", "talk in this session: a name, an id or its start (default: a new one)")
     .addOption(new Option("--new-session", "start a new session (the default)").hideHelp())
     .option("--raw", "print exactly the provider's text (gpt4free's), nothing added")
     .option("--json", "print one JSON object per event (the typed event, raw fields included)")
-    .option("--max-continues <n>", "automatic `continue` prompts after a question (default: 1)", parseCount)
+    .option(
+      "--max-continues <n>",
+      "automatic `continue` prompts after a question (default: the auto-continue setting, else 1)",
+      parseCount,
+    )
     .option("--no-auto-continue", "never send `continue` automatically")
+    .option("--show-files", "print each file the agent writes (highlighted) and each change as a diff")
+    .option(
+      "--output <dir>",
+      "save every file the agent writes or edits under dir (/workspace/a/b.py → dir/a/b.py)",
+    )
     .option(
       "--record <file>",
       "append each /chat request and response to a transcript (JSON Lines, token redacted)",
@@ -105,17 +124,26 @@ export function createProgram(io: CliIO, version: string): Command {
     .addHelpText(
       "after",
       `
-Sessions: each chat with a prompt starts a new session; -c continues the last one, --session picks one.
-A conversation (no prompt, on a terminal) keeps one session until /new.
+Sessions: each chat with a prompt starts a new session; -c continues the last one (-c <name> a named
+one), --session picks one by name or id. A conversation (no prompt, on a terminal) keeps one session
+until /new. Every session used is listed by \`robocoders session list\`.
 
-Output: on a terminal, agent messages as text and actions (commands, files, delegations) as compact
+Output: on a terminal, agent messages as Markdown and actions (commands, files, delegations) as compact
 lines; otherwise the provider's texts, separated by blank lines and ending in a newline (--raw: exactly
-the provider's text, as gpt4free prints it). In a conversation: /new starts a fresh session, /exit or
-Ctrl-D leaves, Ctrl-C stops the current answer or clears a half-typed line.
+the provider's text, as gpt4free prints it). --show-files prints new files in full and changes as diffs;
+--output saves the files (paths outside the workspace, through "..", or through a symbolic link in dir
+are refused with a warning). In a conversation: /new starts a fresh session, /files lists the files,
+/exit or Ctrl-D leaves, Ctrl-C stops the current answer or clears a half-typed line.
+
+Settings: -a, --base-url, --max-continues/--no-auto-continue and --no-color win over the environment
+(ROBOCODERS_AGENT, ROBOCODERS_BASE_URL, ROBOCODERS_AUTO_CONTINUE, NO_COLOR/ROBOCODERS_COLOR), which wins
+over the settings file (\`robocoders config\`).
 
 Examples:
   $ robocoders chat "Write a Python script that adds two numbers"
   $ robocoders chat -c "Now add a --verbose flag"
+  $ robocoders chat --show-files --output ./app "Write a todo app in Flask"
+  $ robocoders chat -c readme-work "Now add a licence"
   $ echo "Build a todo app in React" | robocoders chat -a FrontEndAgent > answer.txt
   $ robocoders chat --json "hello" | jq -r .kind
   $ robocoders chat          # interactive`,

@@ -83,6 +83,14 @@ function withNewline(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }
 
+/** The first line of an agent's thought, dimmed and cut to the width, as a line; `""` when there is none. */
+export function renderThought(thought: unknown, options: RenderOptions = {}): string {
+  const c = options.palette ?? plainPalette;
+  const width = Math.max(20, options.width ?? 100);
+  const { line: first } = firstLine(str(thought));
+  return first === "" ? "" : `${c.dim(truncate(first, width))}\n`;
+}
+
 /**
  * The terminal rendering of one event: zero or more complete lines (each ending in `\n`), or `""` for
  * events that are not worth showing (state changes, file observations already shown as actions).
@@ -93,10 +101,7 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
   const showThoughts = options.thoughts ?? true;
   const line = (symbol: string, text: string, colour: (t: string) => string = (t) => t) =>
     `${colour(symbol)} ${truncate(text, width - 2)}\n`;
-  const thought = (text: unknown) => {
-    const { line: first } = firstLine(str(text));
-    return showThoughts && first !== "" ? `${c.dim(truncate(first, width))}\n` : "";
-  };
+  const thought = (text: unknown) => (showThoughts ? renderThought(text, options) : "");
 
   if (event.kind === "unknown_action") {
     const text = event.message !== "" ? event.message : JSON.stringify(event.args);

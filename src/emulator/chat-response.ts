@@ -31,6 +31,8 @@ export function planScriptedChat(
   const steps = playTurn(session.task, agent, prompt, {
     ...(faults.askAgain === undefined ? {} : { askAgain: faults.askAgain }),
     ...(faults.textAfterAsk === undefined ? {} : { textAfterAsk: faults.textAfterAsk }),
+    ...(faults.writes === undefined ? {} : { writes: faults.writes }),
+    ...(faults.markdown === undefined ? {} : { markdown: faults.markdown }),
   });
   const events = numberSteps(steps, session.sid, session.clock, verbose, nowMicros);
   const lines = planLines(events, faults, { sid: session.sid, clock: session.clock, nowMicros });

@@ -138,6 +138,22 @@ describe("script shapes", () => {
     expect(ruleEndpoints(parseFaultSpec("ask-again"))).toEqual(["chat"]);
   });
 
+  it("parses write=<path> (repeatable, in order) and markdown, in specs and rules", () => {
+    expect(parseFaultSpec("write=app/x.py, write=../y.py write=app/x.py markdown")).toEqual({
+      writes: ["app/x.py", "../y.py", "app/x.py"],
+      markdown: true,
+    });
+    expect(() => parseFaultSpec("write")).toThrow(FaultSpecError);
+    expect(() => parseFaultSpec("write=")).toThrow(FaultSpecError);
+    expect(parseFaultRule({ writes: ["/etc/x"], markdown: true })).toEqual({
+      writes: ["/etc/x"],
+      markdown: true,
+    });
+    expect(() => parseFaultRule({ writes: "a.py" })).toThrow(FaultSpecError);
+    expect(() => parseFaultRule({ writes: [""] })).toThrow(FaultSpecError);
+    expect(faultNames({ writes: ["a"], markdown: true })).toEqual(["markdown", "write"]);
+  });
+
   it("names them, except ask-again=0", () => {
     expect(faultNames({ askAgain: 2, textAfterAsk: true })).toEqual(["text-after-ask", "ask-again"]);
     expect(faultNames({ askAgain: 0 })).toEqual([]);

@@ -78,8 +78,8 @@ function parseChunking(value: string | undefined): Chunking {
  * distinct), `expired-token`, `chunk=<lines|whole|split|n|random[:seed]>`, `crlf`, `split-crlf`, `utf8`,
  * `blank-lines`, `no-final-newline`, `malformed`, `non-object`, `nan`, `control`, `error-frame`,
  * `long-line[=<size>]`, `silence=<ms>`, `slow-first-byte=<ms>`, `slow-body=<ms>`, `cut-mid-line[=<lines>]`,
- * `missing-final-chunk`, `verbose`, `ask-again[=<n>]`, `text-after-ask`. A bare status number (`503`) is
- * short for `status=503`.
+ * `missing-final-chunk`, `verbose`, `ask-again[=<n>]`, `text-after-ask`, `write=<path>` (repeatable),
+ * `markdown`. A bare status number (`503`) is short for `status=503`.
  * @throws {FaultSpecError} on an unknown token or a bad value.
  */
 export function parseFaultSpec(spec: string, defaultLongLineBytes = 3 << 20): FaultRule {
@@ -179,6 +179,14 @@ export function parseFaultSpec(spec: string, defaultLongLineBytes = 3 << 20): Fa
       case "text-after-ask":
         rule.textAfterAsk = true;
         break;
+      case "write":
+        if (value === undefined || value === "")
+          throw new FaultSpecError('"write" needs a path, e.g. write=app/x.py');
+        rule.writes = [...(rule.writes ?? []), value];
+        break;
+      case "markdown":
+        rule.markdown = true;
+        break;
       default:
         throw new FaultSpecError(`unknown fault "${name}"`);
     }
@@ -265,12 +273,14 @@ export function faultNames(faults: Faults): string[] {
     ["cutMidLine", "cut-mid-line"],
     ["missingFinalChunk", "missing-final-chunk"],
     ["textAfterAsk", "text-after-ask"],
+    ["markdown", "markdown"],
   ];
   for (const [key, name] of flags) {
     const value = faults[key];
     if (value !== undefined && value !== false) names.push(name);
   }
   if (faults.askAgain !== undefined && faults.askAgain > 0) names.push("ask-again");
+  if (faults.writes !== undefined && faults.writes.length > 0) names.push("write");
   return names;
 }
 
@@ -289,6 +299,7 @@ const BOOLEAN_FIELDS = [
   "missingFinalChunk",
   "verbose",
   "textAfterAsk",
+  "markdown",
 ] as const;
 const COUNT_FIELDS = [
   "count",
@@ -360,6 +371,11 @@ export function parseFaultRule(value: unknown): FaultRule {
       rule.cutMidLine = field;
     } else if (key === "chunking") {
       rule.chunking = chunkingFrom(field);
+    } else if (key === "writes") {
+      if (!Array.isArray(field) || !field.every((path) => typeof path === "string" && path !== "")) {
+        throw new FaultSpecError('"writes" must be an array of non-empty paths');
+      }
+      rule.writes = [...field] as string[];
     } else if (key === "endpoint") {
       const names = Array.isArray(field) ? field : [field];
       for (const name of names) {

@@ -50,6 +50,8 @@ export interface TaskState {
   followUps: number;
   /** Whether questions of the current task are followed by a text message (see {@link TurnShape.textAfterAsk}). */
   textAfterAsk: boolean;
+  /** Extra paths the agent writes when it works on the current task (see {@link TurnShape.writes}). */
+  writes?: readonly string[];
 }
 
 /** A new, idle task state. */
@@ -63,6 +65,13 @@ export interface TurnShape {
   askAgain?: number;
   /** A text message follows each question in the same stream. Default false. */
   textAfterAsk?: boolean;
+  /**
+   * Paths the agent also writes, as given, before its closing message when it works on the task; a path
+   * given again is rewritten with a changed content. Default none.
+   */
+  writes?: readonly string[];
+  /** A Markdown message ({@link MARKDOWN_MESSAGE}) comes before the question that starts the task. Default false. */
+  markdown?: boolean;
 }
 
 /** The prompt on one line, shortened to `max` characters. */
@@ -488,6 +497,38 @@ function askAgain(task: string, number: number): string {
   );
 }
 
+/** The Markdown message that comes before the first question with {@link TurnShape.markdown}. */
+export const MARKDOWN_MESSAGE = [
+  "## Plan",
+  "",
+  "I'll work in **three steps**, each with *tests*:",
+  "",
+  "1. Write `main.py` with a `solve` function",
+  "2. Add a command-line entry point",
+  "3. Run the tests with [pytest](https://docs.pytest.org/)",
+  "",
+  "```python",
+  "def solve(a: float, b: float) -> float:",
+  "    return a + b",
+  "```",
+  "",
+  "A longer paragraph to show how the text is wrapped at the width of the terminal without breaking any " +
+    "word in the middle, however narrow the window is.",
+].join("\n");
+
+/** The extra files of {@link TurnShape.writes}: each path as given, a repeated path with a new version. */
+function extraWrites(paths: readonly string[]): Step[] {
+  const seen = new Map<string, number>();
+  return paths.flatMap((path) => {
+    const version = (seen.get(path) ?? 0) + 1;
+    seen.set(path, version);
+    const content =
+      `"""${pyQuote(path)}"""\n\n\ndef version() -> int:\n    return ${version}\n\n\n` +
+      'if __name__ == "__main__":\n    print(version())\n';
+    return write(path, content, version === 1 ? `Writing ${path}:` : `Updating ${path}:`);
+  });
+}
+
 /** The text message that follows a question with {@link TurnShape.textAfterAsk}. */
 export const TEXT_AFTER_ASK =
   "While you think about it, I'll have a look around the workspace. 👀 Nothing is changed until you answer.";
@@ -512,14 +553,22 @@ export function playTurn(task: TaskState, agent: AgentName, prompt: string, shap
     task.questionsLeft = shape.askAgain ?? 0;
     task.followUps = 0;
     task.textAfterAsk = shape.textAfterAsk === true;
+    if (shape.writes !== undefined && shape.writes.length > 0) task.writes = shape.writes;
+    else delete task.writes;
     ask(script.ask(prompt));
+    if (shape.markdown === true) steps.splice(2, 0, message(MARKDOWN_MESSAGE, false));
   } else if (task.questionsLeft > 0) {
     task.questionsLeft -= 1;
     task.followUps += 1;
     ask(askAgain(task.task, task.followUps));
   } else {
     task.phase = "idle";
-    steps.push(...script.work(task.task, prompt), stateChanged("finished"));
+    const work = script.work(task.task, prompt);
+    if (task.writes !== undefined) {
+      // Before the closing message and the finish.
+      work.splice(work.length - 2, 0, ...extraWrites(task.writes));
+    }
+    steps.push(...work, stateChanged("finished"));
   }
   return steps;
 }

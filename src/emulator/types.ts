@@ -102,6 +102,19 @@ export interface Faults {
    * question. Spec: `text-after-ask`.
    */
   textAfterAsk?: boolean;
+  /**
+   * Script shape, set on the prompt that starts a task: the agent also writes these workspace paths, as
+   * given (relative, absolute, with `..`), in order, before its closing message; a path given again is
+   * rewritten with a changed content (for diffs). For clients that save or show the agent's files. Spec:
+   * `write=<path>` (repeatable in one spec; a path cannot hold spaces, `,`, `;` or `]`).
+   */
+  writes?: readonly string[];
+  /**
+   * Script shape: the question that starts the task comes after a Markdown message (heading, list,
+   * emphasis, link, inline code, a code block and a long paragraph), for clients that render Markdown.
+   * Spec: `markdown`.
+   */
+  markdown?: boolean;
 }
 
 /** A fault set with a scope: which endpoints it applies to and how many times. */

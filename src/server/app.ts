@@ -11,22 +11,31 @@
  * Chat completions are answered by `chat-completion.ts` (affinity in `affinity.ts`, the cap on running
  * completions in `limiter.ts`, SSE written by `sse.ts`).
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { Robocoders } from "../client/robocoders.js";
 import type { RobocodersClient } from "../client/types.js";
-import { createStderrLogger, leveledLogger } from "../core/logger.js";
+import { createStderrLogger, type Logger, leveledLogger } from "../core/logger.js";
 import type { McpHttpHandler } from "../mcp/http.js";
 import { ApiKeys } from "../store/api-keys.js";
 import { StoreCredentialCache } from "../store/credential-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { parseRateLimit } from "../store/rate-limit.js";
+import type { RedisStore } from "../store/redis-store.js";
 import { type AffinityStore, MemoryAffinityStore } from "./affinity.js";
 import { apiKeyCheck, requireApiKey, storeApiKeyCheck } from "./api-key.js";
-import { answerChat, type ChatReply, errorReply } from "./chat-completion.js";
+import { answerChat, type ChatCall, type ChatReply, errorReply } from "./chat-completion.js";
 import { requestGuard } from "./host-origin.js";
 import { type ConcurrencyLimiter, MemoryConcurrencyLimiter } from "./limiter.js";
-import { type GatewayEnv, logRequest, requestLog, safeValue } from "./logging.js";
+import {
+  type GatewayEnv,
+  type GatewayLogger,
+  logRequest,
+  type RequestInfo,
+  requestLog,
+  safeValue,
+} from "./logging.js";
 import { modelList, modelObject, requestedAgent } from "./models.js";
 import { GatewayError, toGatewayError } from "./openai-error.js";
 import {
@@ -37,9 +46,18 @@ import {
   type GatewayOptions,
 } from "./options.js";
 import { rateLimit } from "./rate-limit.js";
-import { incomingOf, outgoingOf, readBodyText, requireJsonBody } from "./request-body.js";
-import { sseResponse, writeSse } from "./sse.js";
+import {
+  incomingOf,
+  nodeHeader,
+  outgoingOf,
+  readBodyText,
+  readNodeBodyText,
+  requireJsonBody,
+} from "./request-body.js";
+import { StoreAffinityStore, StoreConcurrencyLimiter } from "./shared-state.js";
+import { type SseStream, sseResponse, writeSse } from "./sse.js";
 import { DEFAULT_PAGE_DIR, loadPage, pagePaths, pageRoutes } from "./workspace/page.js";
+import { RedisConversationStore } from "./workspace/redis-conversation-store.js";
 import { workspaceApi } from "./workspace/routes.js";
 import { WorkspaceService } from "./workspace/service.js";
 
@@ -195,9 +213,23 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
     },
     errorResponse,
   );
+  // On a shared store, affinity, session owners and the concurrency cap are the fleet's.
+  const fleet = options.sharedStore;
   const store =
-    options.store ?? new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {}));
-  const limiter = options.limiter ?? new MemoryConcurrencyLimiter(options.maxConcurrency);
+    options.store ??
+    (fleet !== undefined
+      ? new StoreAffinityStore(
+          fleet,
+          options.affinity !== false && options.affinity?.ttlMs !== undefined
+            ? { ttlMs: options.affinity.ttlMs }
+            : {},
+        )
+      : new MemoryAffinityStore(options.affinity === false ? {} : (options.affinity ?? {})));
+  const limiter =
+    options.limiter ??
+    (fleet !== undefined
+      ? new StoreConcurrencyLimiter(fleet, options.maxConcurrency)
+      : new MemoryConcurrencyLimiter(options.maxConcurrency));
   // With a shared store, the token (and its refresh) is shared with every instance.
   const client =
     options.client ??
@@ -252,38 +284,21 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   });
 
   app.post("/v1/chat/completions", async (c) => {
+    // No closure made here refers to `c`: what a stream keeps for the minutes it runs is Node's request
+    // and response, not the request's context (see nodeChatCall).
     const info = c.get("info");
     const outgoing = outgoingOf(c);
     const incoming = incomingOf(c);
-    // On Node, the caller going away is the response closing before it finished.
-    let signal: AbortSignal;
-    if (outgoing !== undefined) {
-      const closed = new AbortController();
-      outgoing.once("close", () => {
-        if (!outgoing.writableFinished) closed.abort(new Error("The client closed the connection"));
-      });
-      signal = closed.signal;
-    } else {
-      signal = c.req.raw.signal;
-    }
-    const header = (name: string) => c.req.header(name);
-    const reply = await answerChat(deps, {
-      header,
-      readBody: () => readBodyText(c, maxBodyBytes),
-      signal,
-      caller: keyCheck.callerOf(header),
-      info,
-      log: (status) => logRequest(logger, c.req.method, c.req.path, status, info),
-    });
+    const where = { logger, method: c.req.method, path: c.req.path, info };
+    const call =
+      outgoing !== undefined && incoming !== undefined
+        ? nodeChatCall(incoming, outgoing, maxBodyBytes, keyCheck, where)
+        : webChatCall(c, maxBodyBytes, keyCheck, where);
+    const reply = await answerChat(deps, call);
     if (reply.kind === "json") return jsonResponse(reply);
     const headers = { ...reply.headers, ...c.get("cors") };
     if (outgoing === undefined || incoming === undefined) return sseResponse(headers, reply.stream);
-    writeSse(outgoing, headers, reply.stream).catch((error: unknown) => {
-      logger.error("stream failed", {
-        error: safeValue(error instanceof Error ? error.message : String(error)),
-      });
-      outgoing.destroy();
-    });
+    sendSse(outgoing, headers, reply.stream, logger);
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -301,7 +316,16 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   }
 
   if (options.workspace !== false) {
-    const workspace = new WorkspaceService(client, options.workspace ?? {}, logger);
+    const workspaceOptions = options.workspace ?? {};
+    // On a Redis store, the conversations are the fleet's too.
+    const conversations =
+      workspaceOptions.store ??
+      (fleet?.kind === "redis" ? new RedisConversationStore(fleet as RedisStore) : undefined);
+    const workspace = new WorkspaceService(
+      client,
+      conversations === undefined ? workspaceOptions : { ...workspaceOptions, store: conversations },
+      logger,
+    );
     app.workspace = workspace;
     app.onClose(() => workspace.close());
     app.route("/api", workspaceApi(workspace, { keepAliveMs: deps.keepAliveMs }));
@@ -334,6 +358,73 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
   });
 
   return app;
+}
+
+/** Where a chat completion is logged. */
+interface CallLog {
+  logger: GatewayLogger;
+  method: string;
+  path: string;
+  info: RequestInfo;
+}
+
+/**
+ * A chat completion's call on Node: headers and body from Node's request, the caller gone when the
+ * response closes before it finished. Its functions hold Node's objects only.
+ */
+function nodeChatCall(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  maxBodyBytes: number,
+  keyCheck: { callerOf(header: (name: string) => string | undefined): string },
+  where: CallLog,
+): ChatCall {
+  const closed = new AbortController();
+  outgoing.once("close", () => {
+    if (!outgoing.writableFinished) closed.abort(new Error("The client closed the connection"));
+  });
+  const header = (name: string) => nodeHeader(incoming, name);
+  return {
+    header,
+    readBody: () => readNodeBodyText(incoming, maxBodyBytes),
+    signal: closed.signal,
+    caller: keyCheck.callerOf(header),
+    info: where.info,
+    log: (status) => logRequest(where.logger, where.method, where.path, status, where.info),
+  };
+}
+
+/** A chat completion's call when the app serves `fetch` (no Node objects): all from the request context. */
+function webChatCall(
+  c: Context<GatewayEnv>,
+  maxBodyBytes: number,
+  keyCheck: { callerOf(header: (name: string) => string | undefined): string },
+  where: CallLog,
+): ChatCall {
+  const header = (name: string) => c.req.header(name);
+  return {
+    header,
+    readBody: () => readBodyText(c, maxBodyBytes),
+    signal: c.req.raw.signal,
+    caller: keyCheck.callerOf(header),
+    info: where.info,
+    log: (status) => logRequest(where.logger, where.method, where.path, status, where.info),
+  };
+}
+
+/** Writes a stream to Node's response; a failure of the writer is logged and closes the connection. */
+function sendSse(
+  outgoing: ServerResponse,
+  headers: Record<string, string>,
+  stream: SseStream,
+  logger: Logger,
+): void {
+  writeSse(outgoing, headers, stream).catch((error: unknown) => {
+    logger.error("stream failed", {
+      error: safeValue(error instanceof Error ? error.message : String(error)),
+    });
+    outgoing.destroy();
+  });
 }
 
 function methodNotAllowed(allow: string): Response {

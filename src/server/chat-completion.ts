@@ -238,6 +238,9 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
 
   const controller = new AbortController();
   const requestSignal = call.signal;
+  // What the running stream needs from the call, taken out of it: the stream's closures do not keep the
+  // call (and the request objects its functions hold) alive for the minutes an answer streams.
+  const { log } = call;
   const onRequestAbort = () => controller.abort(new Error("The client closed the connection"));
   requestSignal.addEventListener("abort", onRequestAbort, { once: true });
   const untrack = deps.track(controller);
@@ -290,8 +293,10 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
       opened = await open();
     }
   } catch (error) {
-    if (plan.claimed !== undefined && plan.sid !== undefined)
-      await deps.store.release(plan.claimed, plan.sid);
+    if (plan.claimed !== undefined && plan.sid !== undefined) {
+      const { claimed, sid } = plan;
+      await bestEffort(deps, "give a conversation point back", () => deps.store.release(claimed, sid));
+    }
     release();
     throw mapError(error);
   }
@@ -301,7 +306,8 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
   const sidOf = () => stream.sid ?? plan.sid;
   const sid = sidOf();
   info.session = sid;
-  if (sid !== undefined && plan.sid === undefined) await deps.store.own(sid, caller);
+  if (sid !== undefined && plan.sid === undefined)
+    await bestEffort(deps, "record the session's owner", () => deps.store.own(sid, caller));
   const meta: CompletionMeta = { id: completionId(), created: Math.floor(Date.now() / 1000), model: agent };
   const headers: Record<string, string> = {};
   if (sid !== undefined) headers[SESSION_HEADER] = sid;
@@ -329,7 +335,10 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
   };
   const remember = async () => {
     const used = sidOf();
-    if (answerKey !== undefined && used !== undefined) await deps.store.remember(answerKey.digest(), used);
+    if (answerKey !== undefined && used !== undefined) {
+      const point = answerKey.digest();
+      await bestEffort(deps, "remember the conversation", () => deps.store.remember(point, used));
+    }
   };
 
   if (!request.stream) {
@@ -380,7 +389,7 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
     if (finished) return;
     finished = true;
     release();
-    call.log(status);
+    log(status);
   };
   const failWith = (error: GatewayError): string => {
     ended = true;
@@ -405,7 +414,10 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
   };
 
   const sse: SseStream = {
-    head: `: robocoders\n\n${sseData(chatCompletionChunk(meta, { role: "assistant", content: "" }))}`,
+    // Made when read (once, by the writer): a running stream does not keep the frames it sent.
+    get head() {
+      return `: robocoders\n\n${sseData(chatCompletionChunk(meta, { role: "assistant", content: "" }))}`;
+    },
     complete: false,
     async pull() {
       if (ended) return { frames: "", done: true };
@@ -439,6 +451,21 @@ async function startCompletion(deps: ChatDeps, call: ChatCall, releaseSlot: () =
     },
   };
   return { kind: "sse", headers: { ...SSE_HEADERS, ...headers }, stream: sse };
+}
+
+/**
+ * Runs a step of the affinity store that the answer does not depend on. Once the upstream answered, a
+ * store that fails (a shared store's blip) neither cuts nor fails the answer: the step is logged and
+ * skipped, and at worst the conversation's next turn starts a new session with the whole history.
+ */
+async function bestEffort(deps: ChatDeps, what: string, step: () => unknown): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    deps.logger.warn(`could not ${what}`, {
+      error: safeValue(error instanceof Error ? error.message : String(error)),
+    });
+  }
 }
 
 /** Unicode code points of a text (the unit of `estimateTokens`). */

@@ -66,14 +66,18 @@ export interface GatewayOptions {
    */
   affinity?: ConversationCacheOptions | false;
   /**
-   * Where conversation points and session owners are kept. Default: a {@link MemoryAffinityStore} with
-   * the {@link affinity} bounds. A shared store (e.g. Redis) lets several gateways continue each other's
+   * Where conversation points and session owners are kept. Default: on {@link sharedStore} when given
+   * (entries kept for `affinity.ttlMs` after their last use), else a {@link MemoryAffinityStore} with the
+   * {@link affinity} bounds. A shared store (e.g. Redis) lets several gateways continue each other's
    * conversations.
    */
   store?: AffinityStore;
   /** Most chat completions running at once; past it 429 `rate_limit_exceeded` with `Retry-After`. Default: 256. */
   maxConcurrency?: number;
-  /** The cap on running chat completions. Default: a `MemoryConcurrencyLimiter` of {@link maxConcurrency}. */
+  /**
+   * The cap on running chat completions. Default: {@link maxConcurrency} slots on {@link sharedStore} when
+   * given (for the whole fleet), else a `MemoryConcurrencyLimiter` of {@link maxConcurrency}.
+   */
   limiter?: ConcurrencyLimiter;
   /**
    * How the answer's text is made from the agent's events: `"separated"` joins two pieces of text (e.g.
@@ -94,8 +98,10 @@ export interface GatewayOptions {
   workspace?: WorkspaceOptions | false;
   /**
    * The state shared with other instances (see docs/deployment.md): an open {@link Store}, not closed by
-   * the gateway. With a Redis store, the client the gateway creates keeps its token in it (one `/auth` for
-   * the fleet). Default: none (this process only).
+   * the gateway. Unless given otherwise, it then holds conversation affinity and session owners
+   * ({@link store}), the running completions that {@link maxConcurrency} caps for the whole fleet
+   * ({@link limiter}) and, on Redis, the web workspace's conversations and the upstream token of the
+   * client the gateway creates (one `/auth` for the fleet). Default: none (this process only).
    */
   sharedStore?: Store;
   /**

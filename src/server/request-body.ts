@@ -120,12 +120,28 @@ async function readWeb(request: Request, limit: number): Promise<string> {
  *   before anything is read), 499 `client_closed_request` when the caller goes away mid-body.
  */
 export async function readBodyText(c: Context, limit: number): Promise<string> {
-  const length = c.req.header("content-length");
-  if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
-    if (Number.parseInt(length, 10) > limit) throw bodyTooLarge(limit);
-  }
   const incoming = incomingOf(c);
-  return incoming !== undefined ? readIncoming(incoming, limit) : readWeb(c.req.raw, limit);
+  if (incoming !== undefined) return readNodeBodyText(incoming, limit);
+  checkDeclaredLength(c.req.header("content-length"), c.req.header("transfer-encoding"), limit);
+  return readWeb(c.req.raw, limit);
+}
+
+/** {@link readBodyText} on Node's request object. */
+export async function readNodeBodyText(req: IncomingMessage, limit: number): Promise<string> {
+  checkDeclaredLength(nodeHeader(req, "content-length"), nodeHeader(req, "transfer-encoding"), limit);
+  return readIncoming(req, limit);
+}
+
+/** A request header of Node's request object (case-insensitive name), repeated ones joined with `, `. */
+export function nodeHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function checkDeclaredLength(length: string | undefined, encoding: string | undefined, limit: number): void {
+  if (length !== undefined && encoding === undefined && Number.parseInt(length, 10) > limit) {
+    throw bodyTooLarge(limit);
+  }
 }
 
 /** True for a content type of `application/json`, with or without parameters. */

@@ -18,7 +18,7 @@ export interface SsePull {
 
 /** The frames of a streamed answer, pulled one step at a time. */
 export interface SseStream {
-  /** The frames ready at once (e.g. a first comment or the role chunk). */
+  /** The frames ready at once (e.g. a first comment or the role chunk); read once, by the writer. */
   readonly head: string;
   /** True when {@link head} already holds the whole stream. */
   readonly complete: boolean;

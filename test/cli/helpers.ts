@@ -77,6 +77,9 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/tmp",
   };
+  // The tests' own (empty) settings folder (see vitest.config.ts), never the user's.
+  if (process.env.ROBOCODERS_CONFIG_DIR !== undefined)
+    env.ROBOCODERS_CONFIG_DIR = process.env.ROBOCODERS_CONFIG_DIR;
   if (process.env.SYSTEMROOT !== undefined) env.SYSTEMROOT = process.env.SYSTEMROOT;
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;

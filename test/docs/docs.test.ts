@@ -93,6 +93,8 @@ afterAll(async () => {
 function env(): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env, ROBOCODERS_BASE_URL: emulator.url };
   out.ROBOCODERS_CACHE_DIR = cacheDir;
+  // `config set` examples write a settings file of their own, never the user's or other tests'.
+  out.ROBOCODERS_CONFIG_DIR = join(cacheDir, "config");
   out.NO_COLOR = "1";
   delete out.ROBOCODERS_ACCESS_TOKEN;
   delete out.ROBOCODERS_PROXY;

@@ -1,12 +1,13 @@
 /**
  * Script shapes selected like faults: `ask-again[=<n>]` (a reply to a question gets another question, so
  * clients that continue more than once can be exercised) and `text-after-ask` (a text message follows the
- * question in the same stream).
+ * question in the same stream), `write=<path>` (the agent also writes the given paths) and `markdown` (a
+ * Markdown message before the first question).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Robocoders } from "../../src/client/index.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { TEXT_AFTER_ASK } from "../../src/emulator/scripts.js";
+import { MARKDOWN_MESSAGE, TEXT_AFTER_ASK } from "../../src/emulator/scripts.js";
 import { lines, login, postJson } from "./helpers.js";
 
 let emulator: Emulator;
@@ -17,7 +18,10 @@ afterAll(async () => {
   await emulator.close();
 });
 
-type Event = { action?: string; args?: { content?: string; wait_for_response?: boolean } };
+type Event = {
+  action?: string;
+  args?: { content?: string; wait_for_response?: boolean; path?: string };
+};
 
 async function turn(sid: string, auth: Record<string, string>, prompt: string): Promise<Event[]> {
   const res = await postJson(emulator, "/chat", { sid, prompt }, auth);
@@ -114,5 +118,36 @@ describe("text-after-ask", () => {
       "message",
       "agent_state_changed:awaiting_user_input",
     ]);
+  });
+});
+
+describe("write=<path>", () => {
+  it("writes each path as given before the closing message; a repeated path gets a new version", async () => {
+    const { sid, auth } = await login(emulator);
+    const first = await turn(
+      sid,
+      auth,
+      "Add two numbers [[fault:write=../up.py, write=/etc/x write=app/a.py write=app/a.py]]",
+    );
+    expect(first.some((e) => e.action === "write")).toBe(false);
+    const work = await turn(sid, auth, "continue");
+    const writes = work.filter((e) => e.action === "write");
+    expect(writes.slice(-4).map((e) => e.args?.path)).toEqual(["../up.py", "/etc/x", "app/a.py", "app/a.py"]);
+    expect(writes.at(-2)?.args?.content).toContain("return 1");
+    expect(writes.at(-1)?.args?.content).toContain("return 2");
+    expect(work.slice(-2).map((e) => e.action)).toEqual(["message", "finish"]);
+    // The next task of the session writes only its own files.
+    await turn(sid, auth, "Another task");
+    const next = await turn(sid, auth, "continue");
+    expect(next.filter((e) => e.action === "write").map((e) => e.args?.path)).not.toContain("app/a.py");
+  });
+});
+
+describe("markdown", () => {
+  it("puts a Markdown message before the first question", async () => {
+    const { sid, auth } = await login(emulator);
+    const events = await turn(sid, auth, "Plan it [[fault:markdown]]");
+    expect(events.map((e) => e.args?.content === MARKDOWN_MESSAGE)).toEqual([true, false]);
+    expect(waits(events)).toEqual([false, true]);
   });
 });

@@ -136,3 +136,46 @@ describe("a fleet on one Redis", () => {
     expect(result.stdout).toBe("");
   });
 });
+
+describe("--max-concurrency on one Redis", () => {
+  it("caps running completions for the fleet as a whole, and frees the slots as they end", async () => {
+    const pair = await Promise.all(
+      [0, 1].map(() =>
+        startServer({
+          port: 0,
+          apiKey: false,
+          sharedStore: redis().url,
+          storePrefix: "cap:",
+          maxConcurrency: 2,
+          logger: recordingLogger(),
+          clientOptions: { baseURL: emulator.url, maxRetries: 0, maxContinues: 0, logLevel: "off" },
+        }),
+      ),
+    );
+    const [a, b] = pair as [RunningServer, RunningServer];
+    const slow = (server: RunningServer, content: string) =>
+      fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "GeneralCodingAgent",
+          stream: true,
+          messages: [{ role: "user", content: `${content} [[fault:verbose silence=400]]` }],
+        }),
+      });
+    try {
+      const running = [await slow(a, "first slow task"), await slow(b, "second slow task")];
+      expect(running.map((response) => response.status)).toEqual([200, 200]);
+      const refused = await slow(a, "one too many");
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+      expect(refused.headers.get("retry-after")).toBe("1");
+      await Promise.all(running.map((response) => response.text()));
+      await expect
+        .poll(async () => (await slow(b, `after ${Date.now()}`)).status, { timeout: 5000, interval: 100 })
+        .toBe(200);
+    } finally {
+      await Promise.all(pair.map((server) => server.close(0)));
+    }
+  });
+});

@@ -17,6 +17,7 @@ export function runNode(
 ): Promise<ChildResult> {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(base)) {
+    if (key === "ROBOCODERS_CONFIG_DIR") continue; // the tests' own settings folder (vitest.config.ts)
     if (key.startsWith("ROBOCODERS_") || /^(https?|no)_proxy$/i.test(key)) delete base[key];
   }
   return runProcess(process.execPath, args, { env: { ...base, NO_COLOR: "1", ...env }, timeoutMs });

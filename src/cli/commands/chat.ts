@@ -3,43 +3,57 @@
  * conversation when stdin is a terminal. Each one-shot chat starts a new session (`-c` continues the last
  * one, `--session` picks one); a conversation keeps one session for its lifetime. Output: the provider's
  * texts separated by blank lines (stdout not a terminal), exactly the provider's text (`--raw`), rendered
- * events (a terminal), or one JSON object per event (`--json`). Piped output is written once per network
- * chunk, not once per event.
+ * events with agent messages as Markdown (a terminal), or one JSON object per event (`--json`). Piped output
+ * is written once per network chunk, not once per event. `--show-files` prints the agent's files and diffs,
+ * `--output <dir>` saves them (see `../chat-files.ts`). The agent, base URL, automatic continues and colours
+ * follow the settings (flag > environment > settings file > default); every session used is recorded in
+ * the session list, and `-c`/`--session` take its names.
  */
 import * as readline from "node:readline";
 import { resolveAgent } from "../../client/agents.js";
 import type { ChatOptions, RobocodersClient } from "../../client/types.js";
-import { needsUserInput } from "../../core/events.js";
+import { needsUserInput, type RobocodersEvent, referenceText } from "../../core/events.js";
 import { redact } from "../../core/logger.js";
+import type { ChatFiles } from "../chat-files.js";
+import { resolveSetting } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
-import { createClient, paletteFor, readAll, writeChunk } from "../context.js";
+import { createClient, paletteFor, readAll, settingsFile, writeChunk } from "../context.js";
 import { errorLine, InterruptedError, UsageError } from "../exit-codes.js";
 import { withInterrupt } from "../interrupt.js";
 import type { Palette } from "../render.js";
-import { eventJson, renderEvent } from "../render.js";
+import { eventJson, formatBytes, renderEvent, renderThought } from "../render.js";
 import type { Spinner } from "../spinner.js";
 import { createSpinner } from "../spinner.js";
+import { sanitizeTerminal } from "../terminal-text.js";
 
 /** Options of `robocoders chat`. */
 export interface ChatCommandOptions {
-  /** `-a, --agent <name>`: agent or alias. Default: `GeneralCodingAgent`. */
+  /** `-a, --agent <name>`: agent or alias. Default: the `agent` setting, else `GeneralCodingAgent`. */
   agent?: string;
-  /** `--session <sid>`: talk in this session. Default: a new session. */
+  /** `--session <session>`: talk in this session (a name, an id or the start of one). Default: a new session. */
   session?: string;
-  /** `-c, --continue`: talk in the last session (the cached current one). Default: a new session. */
-  continue?: boolean;
+  /**
+   * `-c, --continue [session]`: talk in the last session (the cached current one), or in the named
+   * session when the word after `-c` is a session's name or id (otherwise that word starts the prompt).
+   * Default: a new session.
+   */
+  continue?: boolean | string;
   /** `--new-session` (hidden; a new session is the default). */
   newSession?: boolean;
   /** `--json`: one JSON object per event. Default: false. */
   json?: boolean;
   /** `--raw`: exactly the provider's text, nothing added. Default: false. */
   raw?: boolean;
-  /** `--max-continues <n>`: automatic `continue` prompts. Default: 1. */
+  /** `--max-continues <n>`: automatic `continue` prompts. Default: the `auto-continue` setting, else 1. */
   maxContinues?: number;
   /** `--no-auto-continue` sets this to false (no automatic `continue`). Default: true. */
   autoContinue?: boolean;
   /** `--record <file>`: append each `/chat` exchange to this transcript file. Default: none. */
   record?: string;
+  /** `--show-files`: print each file the agent writes, and diffs of files seen before. Default: false. */
+  showFiles?: boolean;
+  /** `--output <dir>`: save every file the agent writes or edits under this folder. Default: none. */
+  output?: string;
 }
 
 /** Checks that the `--record` file can be appended to (creating it owner-only) and returns its full path. */
@@ -141,6 +155,12 @@ export interface TurnPrinter {
   io: CliIO;
   palette: Palette;
   spinner: Spinner;
+  /** Renders an agent message for the terminal (Markdown), in `tty` mode. Default: as it is. */
+  markdown?: ((text: string, width: number) => string) | undefined;
+  /** The files of the conversation, with `--show-files`, `--output` or in a conversation. */
+  files?: ChatFiles | undefined;
+  /** Called once a turn ends (done or not) with the session it used, when known, and its prompt. */
+  onSession?: ((sid: string, prompt: string) => Promise<void>) | undefined;
 }
 
 /** Creates the printer for a mode on the given streams. */
@@ -154,10 +174,18 @@ export function createPrinter(mode: OutputMode, io: CliIO, globals: GlobalOption
   };
 }
 
+/** The text of an agent message event (its content, else the server's message), or `undefined`. */
+function messageText(event: RobocodersEvent): string | undefined {
+  if (event.kind !== "action" || event.action !== "message") return undefined;
+  return event.args.content !== "" ? event.args.content : event.message;
+}
+
 /**
  * Streams one chat call to the printer and returns the session id used. `raw` mode writes exactly the
  * chunks of `ChatStream.text()`; `text` the same chunks separated by blank lines and ending in a newline;
- * `json` one line per typed event; `tty` the rendering of {@link renderEvent}.
+ * `json` one line per typed event; `tty` the rendering of {@link renderEvent}, agent messages as Markdown.
+ * With {@link TurnPrinter.files}, every event also goes to the files (saved with `--output`), and with
+ * `--show-files` a file view replaces the `write`/`edit` event's text (`text`) or line (`tty`).
  */
 export async function streamTurn(
   client: RobocodersClient,
@@ -165,12 +193,12 @@ export async function streamTurn(
   options: ChatOptions,
   printer: TurnPrinter,
 ): Promise<string | undefined> {
-  const { io, spinner } = printer;
+  const { io, spinner, files } = printer;
   const stream = client.chat(prompt, options);
   spinner.start(`${stream.agent} is thinking…`);
   const out = new CoalescedOutput(io.stdout);
   try {
-    if (printer.mode === "raw" || printer.mode === "text") {
+    if ((printer.mode === "raw" || printer.mode === "text") && files === undefined) {
       const separate = printer.mode === "text";
       for await (const chunk of stream.text()) {
         spinner.stop();
@@ -188,22 +216,43 @@ export async function streamTurn(
     let waiting = false;
     for await (const event of stream) {
       spinner.stop();
+      const view = files === undefined ? undefined : await files.apply(event);
       if (printer.mode === "json") {
         await out.write(`${eventJson(event)}\n`);
+        continue;
+      }
+      if (printer.mode === "raw" || printer.mode === "text") {
+        // The reference text of each event, as `ChatStream.text()` gives it; a file view instead with --show-files.
+        const text = view ?? referenceText(event.raw);
+        if (text === undefined) continue;
+        if (printer.mode === "text") {
+          const separator = separatorAfter(out.tail);
+          if (separator !== "") await out.write(separator);
+        }
+        await out.write(text);
         continue;
       }
       // The stream went on after the agent asked something: the client answered `continue` for us.
       if (waiting) await writeChunk(io.stdout, `${printer.palette.dim("↻ continue (sent automatically)")}\n`);
       waiting = needsUserInput(event);
-      const text = renderEvent(event, { palette: printer.palette, width });
+      const message = printer.markdown === undefined ? undefined : messageText(event);
+      let text: string;
+      if (message !== undefined && printer.markdown !== undefined) text = printer.markdown(message, width);
+      else if (view !== undefined && event.kind === "action") {
+        const thought = "thought" in event.args ? event.args.thought : undefined;
+        text = `${renderThought(thought, { palette: printer.palette, width })}${view}`;
+      } else text = renderEvent(event, { palette: printer.palette, width });
       if (text !== "") await writeChunk(io.stdout, text);
       const final = event.kind === "action" && (event.action === "finish" || event.action === "reject");
       if (!final) spinner.start("working…");
     }
+    if (printer.mode === "text" && out.tail !== "" && !out.tail.endsWith("\n")) await out.write("\n");
     return stream.sid;
   } finally {
     spinner.stop();
     await out.flush();
+    const sid = stream.sid;
+    if (sid !== undefined && printer.onSession !== undefined) await printer.onSession(sid, prompt);
   }
 }
 
@@ -221,25 +270,83 @@ export function chatOptionsFrom(opts: ChatCommandOptions): ChatOptions {
   return options;
 }
 
-/** Runs `robocoders chat`. Throws on failure; the caller maps errors to exit codes. */
-export async function runChat(
+/**
+ * The `-c`/`--session` choice with session names resolved through the session list: `--session` takes a
+ * name, an id or the start of one; `-c <word>` continues the session that `<word>` names exactly (a name
+ * or a whole id), and otherwise `<word>` is the first word of the prompt and `-c` continues the last session.
+ */
+async function resolveSessionChoice(
   words: string[],
   opts: ChatCommandOptions,
+  io: CliIO,
+): Promise<{ words: string[]; opts: ChatCommandOptions }> {
+  const { registryFor } = await import("./sessions.js");
+  if (opts.session !== undefined) {
+    const entry = await registryFor(io).find(opts.session);
+    return { words, opts: { ...opts, session: entry?.sid ?? opts.session } };
+  }
+  if (typeof opts.continue !== "string") return { words, opts };
+  const word = opts.continue;
+  const entry = (await registryFor(io).list()).find((s) => s.name === word || s.sid === word);
+  if (entry !== undefined) return { words, opts: { ...opts, continue: undefined, session: entry.sid } };
+  return { words: [word, ...words], opts: { ...opts, continue: true } };
+}
+
+/** Checks the `--output` folder: it may not exist yet, but must not be something else. Returns its full path. */
+async function outputFolder(dir: string): Promise<string> {
+  const { stat } = await import("node:fs/promises");
+  const { resolve } = await import("node:path");
+  const path = resolve(dir);
+  try {
+    if (!(await stat(path)).isDirectory()) {
+      throw new UsageError(`--output ${path} exists and is not a folder`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new UsageError(`Cannot use --output ${path} (${(error as NodeJS.ErrnoException).code ?? ""})`);
+    }
+  }
+  return path;
+}
+
+/** Runs `robocoders chat`. Throws on failure; the caller maps errors to exit codes. */
+export async function runChat(
+  givenWords: string[],
+  givenOpts: ChatCommandOptions,
   globals: GlobalOptions,
   io: CliIO,
 ): Promise<void> {
-  if (opts.session !== undefined && opts.continue === true) {
+  if (givenOpts.session !== undefined && givenOpts.continue !== undefined) {
     throw new UsageError("-c/--continue and --session cannot be used together");
   }
-  if (opts.newSession === true && (opts.session !== undefined || opts.continue === true)) {
+  if (
+    givenOpts.newSession === true &&
+    (givenOpts.session !== undefined || givenOpts.continue !== undefined)
+  ) {
     throw new UsageError("--new-session cannot be used with -c/--continue or --session");
   }
-  if (opts.json === true && opts.raw === true) {
+  if (givenOpts.json === true && givenOpts.raw === true) {
     throw new UsageError("--json and --raw cannot be used together");
   }
+  if (givenOpts.showFiles === true && (givenOpts.json === true || givenOpts.raw === true)) {
+    throw new UsageError(
+      `--show-files cannot be used with ${givenOpts.json === true ? "--json (its events carry the files)" : "--raw (it prints the provider's text only)"}`,
+    );
+  }
+  const settings = settingsFile(io.env, io.stderr);
   // Unknown agents fail before anything is read or sent.
-  const agent = resolveAgent(opts.agent);
-  const chatOptions = { ...chatOptionsFrom(opts), agent };
+  const agent = resolveAgent(resolveSetting("agent", givenOpts.agent, io.env, settings).value);
+  const autoFlag =
+    givenOpts.autoContinue === false
+      ? "0"
+      : givenOpts.maxContinues === undefined
+        ? undefined
+        : String(givenOpts.maxContinues);
+  const maxContinues = Number(resolveSetting("auto-continue", autoFlag, io.env, settings).value);
+  const output = givenOpts.output === undefined ? undefined : await outputFolder(givenOpts.output);
+  const { words, opts } = await resolveSessionChoice(givenWords, givenOpts, io);
+  const chatOptions = { ...chatOptionsFrom({ ...opts, autoContinue: true, maxContinues }), agent };
   const printer = createPrinter(outputMode(opts, io.stdout.isTTY), io, globals);
 
   let prompt: string | undefined;
@@ -249,20 +356,78 @@ export async function runChat(
     throw new UsageError("The prompt is empty: give it as arguments or on stdin");
   }
 
+  if (printer.mode === "tty") {
+    const { renderMarkdown } = await import("../markdown.js");
+    printer.markdown = (text, width) => renderMarkdown(text, { palette: printer.palette, width });
+  }
+  const newFiles = async (): Promise<ChatFiles | undefined> => {
+    // A conversation keeps the files for `/files`; a one-shot chat only when asked to.
+    if (prompt !== undefined && opts.showFiles !== true && output === undefined) return undefined;
+    const { ChatFiles } = await import("../chat-files.js");
+    return new ChatFiles({
+      show: opts.showFiles === true,
+      ...(output === undefined ? {} : { outputDir: output }),
+      palette: printer.palette,
+      warn: (line) => {
+        printer.spinner.stop();
+        io.stderr.write(
+          `${paletteFor(io.stderr, io.env, globals.color).yellow(`robocoders: warning: ${line}`)}\n`,
+        );
+      },
+    });
+  };
+  printer.files = await newFiles();
+
   const overrides = opts.record === undefined ? {} : { record: await recordFile(opts.record) };
   const client = await createClient(globals, io, overrides, { beforeLog: () => printer.spinner.stop() });
+  printer.onSession = (sid, text) =>
+    recordSession(io, globals, { sid, agent, prompt: text, baseUrl: client.baseURL });
   try {
     if (prompt !== undefined) {
       const text = prompt;
-      await withInterrupt(async (signal) => {
-        await streamTurn(client, text, { ...chatOptions, signal }, printer);
-      });
+      try {
+        await withInterrupt(async (signal) => {
+          await streamTurn(client, text, { ...chatOptions, signal }, printer);
+        });
+      } finally {
+        reportSaved(printer, globals);
+      }
       return;
     }
-    await repl(client, chatOptions, printer, globals);
+    await repl(client, chatOptions, printer, globals, newFiles);
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Records a turn's session in the session list (`session list`). Best effort: a list that cannot be
+ * written is reported with `--verbose` only, and never fails the chat.
+ */
+async function recordSession(
+  io: CliIO,
+  globals: GlobalOptions,
+  use: { sid: string; agent: string; prompt: string; baseUrl: string },
+): Promise<void> {
+  try {
+    const { registryFor } = await import("./sessions.js");
+    await registryFor(io).record(use);
+  } catch (error) {
+    if (globals.verbose === true) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      io.stderr.write(`robocoders: could not record the session in the session list (${reason})\n`);
+    }
+  }
+}
+
+/** Prints on stderr what the call saved with `--output` (and how many files it did not save). */
+function reportSaved(printer: TurnPrinter, globals: GlobalOptions): void {
+  const files = printer.files;
+  if (files?.outputDir === undefined) return;
+  const line = files.takeSummary();
+  if (line === "") return;
+  printer.spinner.stop();
+  printer.io.stderr.write(`${paletteFor(printer.io.stderr, printer.io.env, globals.color).dim(line)}\n`);
 }
 
 type Answer = { kind: "line"; text: string } | { kind: "eof" } | { kind: "interrupt" };
@@ -329,21 +494,49 @@ class LineReader {
   }
 }
 
-/** The interactive conversation: every turn goes to the same session; `/new`, `/exit`, Ctrl-D. */
+/** `sid (name)` or `sid` for the banner and notices. */
+async function sessionLabel(io: CliIO, sid: string): Promise<string> {
+  try {
+    const { registryFor } = await import("./sessions.js");
+    const name = (await registryFor(io).list()).find((s) => s.sid === sid)?.name;
+    return name === undefined ? sid : `${sid} (${name})`;
+  } catch {
+    return sid;
+  }
+}
+
+const REPL_HELP =
+  "/new: fresh session · /files: the files written so far · /files <name>: one file · " +
+  "/files on|off: show each file as it is written · /exit or Ctrl-D: leave · " +
+  "Ctrl-C: stop the current answer or clear the line\n";
+
+/**
+ * The interactive conversation: every turn goes to the same session; `/new`, `/files`, `/exit`, Ctrl-D.
+ * The banner names the session (and its name in the session list) when one is continued, else says a
+ * new one starts; a notice names each session created.
+ */
 async function repl(
   client: RobocodersClient,
   chatOptions: ChatOptions,
   printer: TurnPrinter,
   globals: GlobalOptions,
+  newFiles: () => Promise<ChatFiles | undefined>,
 ): Promise<void> {
   const { io } = printer;
   const c = paletteFor(io.stderr, io.env, globals.color);
   let sid = chatOptions.sid;
   let fresh = chatOptions.newSession === true;
+  if (sid === undefined && !fresh) {
+    // -c: the cached session, named in the banner and kept for the whole conversation.
+    sid = (await client.status()).sid;
+    fresh = sid === undefined;
+  }
+  const agent = chatOptions.agent ?? "GeneralCodingAgent";
+  const where = sid === undefined ? "a new session" : `session ${await sessionLabel(io, sid)}`;
   io.stderr.write(
     c.dim(
-      `Chatting with ${chatOptions.agent ?? "GeneralCodingAgent"}. ` +
-        "/new starts a fresh session, /exit or Ctrl-D leaves, Ctrl-C stops an answer.\n",
+      `Chatting with ${agent} in ${where}. ` +
+        "/new starts a fresh session, /help lists the commands, /exit or Ctrl-D leaves, Ctrl-C stops an answer.\n",
     ),
   );
   const reader = new LineReader(io);
@@ -364,15 +557,18 @@ async function repl(
       if (text === "/new") {
         sid = undefined;
         fresh = true;
+        const show = printer.files?.show === true;
+        printer.files = await newFiles();
+        if (printer.files !== undefined) printer.files.show = show;
         io.stderr.write(c.dim("The next message starts a fresh session.\n"));
         continue;
       }
       if (text === "/help") {
-        io.stderr.write(
-          c.dim(
-            "/new: fresh session · /exit or Ctrl-D: leave · Ctrl-C: stop the current answer or clear the line\n",
-          ),
-        );
+        io.stderr.write(c.dim(REPL_HELP));
+        continue;
+      }
+      if (text === "/files" || text.startsWith("/files ")) {
+        filesCommand(text.slice("/files".length).trim(), printer, c);
         continue;
       }
       if (/^\/[A-Za-z][\w-]*$/.test(text)) {
@@ -388,6 +584,7 @@ async function repl(
           (signal) => streamTurn(client, text, { ...turnOptions, signal }, printer),
           reader.interrupts,
         );
+        if (used !== undefined && used !== sid) io.stderr.write(c.dim(`Session ${used}.\n`));
         if (used !== undefined) sid = used;
         fresh = false;
       } catch (error) {
@@ -396,9 +593,53 @@ async function repl(
         if (globals.verbose === true && error instanceof Error && error.stack !== undefined) {
           io.stderr.write(`${redact(error.stack)}\n`);
         }
+      } finally {
+        reportSaved(printer, globals);
       }
     }
   } finally {
     reader.close();
   }
+}
+
+/** `/files` (list), `/files on|off` (show each file as written), `/files <name>` (one file's content). */
+function filesCommand(argument: string, printer: TurnPrinter, c: Palette): void {
+  const { io, files } = printer;
+  if (files === undefined) return;
+  if (argument === "on" || argument === "off") {
+    files.show = argument === "on";
+    io.stderr.write(
+      c.dim(
+        files.show
+          ? "Each file the agent writes is shown (new files in full, changes as diffs).\n"
+          : "Files are no longer shown as they are written.\n",
+      ),
+    );
+    return;
+  }
+  if (argument === "") {
+    const list = files.list();
+    if (list.length === 0) {
+      io.stderr.write(c.dim("No files written in this session yet.\n"));
+      return;
+    }
+    const lines = list.map(
+      (f) =>
+        `${c.yellow("✎")} ${c.bold(f.name)}${c.dim(
+          ` (${f.size === undefined ? "content unknown" : formatBytes(f.size)}${
+            f.versions > 1 ? `, ${f.versions} versions` : ""
+          })`,
+        )}`,
+    );
+    io.stdout.write(`${lines.join("\n")}\n`);
+    return;
+  }
+  const view = files.view(argument);
+  if (view === undefined) {
+    io.stderr.write(
+      `${c.yellow(`No file ${sanitizeTerminal(argument)} in this session.`)} ${c.dim("/files lists them.")}\n`,
+    );
+    return;
+  }
+  io.stdout.write(view);
 }

@@ -209,10 +209,17 @@ export class WorkspaceService {
       if (conversation.turns === 0 && conversation.title === "New conversation")
         patch.title = titleOf(prompt);
       const started = (await this.store.update(id, patch)) ?? conversation;
-      void this.run(started, turn, prompt, controller).finally(() => {
-        this.running.delete(id);
-        release();
-      });
+      void this.run(started, turn, prompt, controller)
+        .catch((error: unknown) => {
+          // Recording the turn's end failed too (e.g. a shared store that is away): logged, never unhandled.
+          this.logger?.error("workspace turn could not be recorded", {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        })
+        .finally(() => {
+          this.running.delete(id);
+          release();
+        });
       return started;
     } catch (error) {
       this.running.delete(id);
