@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks on loopback against the built package (dist/) and prints a table of
  * figures with their targets, marked met or missed; writes the same as JSON to bench/results/latest.json.
  *
- * Usage: node bench/run.mjs [decode] [cli] [chat-cpu] [gateway] [gateway-scale] [web]   (default: all)
+ * Usage: node bench/run.mjs [decode] [cli] [chat-cpu] [gateway] [gateway-scale] [gateway-store] [web]   (default: all)
  * Environment: BENCH_QUICK=1 runs fewer repetitions (a smoke run, not for publishing).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { benchCli } from "./cli.mjs";
 import { benchDecode } from "./decode.mjs";
 import { benchGateway } from "./gateway.mjs";
 import { benchGatewayScale } from "./gateway-scale.mjs";
+import { benchGatewayStore } from "./gateway-store.mjs";
 import { benchWeb } from "./web.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -23,6 +24,7 @@ const sections = {
   "chat-cpu": () => benchChatCpu({ runs: quick ? 1 : 5 }),
   gateway: () => benchGateway({ rounds: quick ? 1 : 3, concurrency: 100 }),
   "gateway-scale": () => benchGatewayScale({ sizes: quick ? [1000] : [1000, 5000] }),
+  "gateway-store": () => benchGatewayStore({ conversations: quick ? 50 : 250 }),
   web: () => benchWeb({ runs: quick ? 2 : 5 }),
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -1,7 +1,8 @@
 /**
  * A benchmark service in its own process, so its CPU time is its own: `emulator` (the API emulator) or
  * `gateway|floor <upstreamURL> <cacheDir> [maxContinues]` (the OpenAI-compatible gateway in front of it,
- * or a bare SSE pass-through over the same client). Prints
+ * or a bare SSE pass-through over the same client; the gateway's shared store from `BENCH_GATEWAY_STORE`).
+ * Prints
  * `{"url": ...}` on stdout once listening, then answers `cpu` lines on stdin with
  * `{"cpuMs": ...}` (CPU time of this process so far) and exits on `exit`.
  */
@@ -29,6 +30,11 @@ if (kind === "emulator") {
     apiKey: false,
     clientOptions: { baseURL: upstream, cacheDir: cacheDir === "false" ? false : cacheDir, maxContinues },
     maxConcurrency: 100_000,
+    // BENCH_GATEWAY_STORE: the gateway's shared store (e.g. redis://127.0.0.1:6379), as --store.
+    ...(process.env.BENCH_GATEWAY_STORE ? { sharedStore: process.env.BENCH_GATEWAY_STORE } : {}),
+    ...(process.env.BENCH_GATEWAY_STORE_PREFIX
+      ? { storePrefix: process.env.BENCH_GATEWAY_STORE_PREFIX }
+      : {}),
   });
   url = server.url;
   close = () => server.close(0);

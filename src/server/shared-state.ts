@@ -60,9 +60,12 @@ export class StoreAffinityStore implements AffinityStore {
   }
 
   async remember(point: string, sid: string): Promise<void> {
-    // The point first: meanwhile, a claim finds it taken and forks (never two continuations).
-    await this.store.set(`aff:point:${point}`, sid, this.ttlMs);
-    await this.store.delete(`aff:taken:${point}`);
+    // The point first: meanwhile, a claim finds it taken and forks (never two continuations). Both are
+    // sent at once: one connection keeps their order, and they cost one round trip.
+    await Promise.all([
+      this.store.set(`aff:point:${point}`, sid, this.ttlMs),
+      this.store.delete(`aff:taken:${point}`),
+    ]);
   }
 
   async own(sid: string, caller: string): Promise<void> {
