@@ -18,6 +18,39 @@ const PROMPT = "Write a Python function that adds two numbers";
 const MiB = 1 << 20;
 
 /**
+ * Reads a streamed body split into frames at `separator`: its size, the text `textOf` finds in the frames,
+ * and the time from `t0` to the first frame with text.
+ * @param {import("undici").Response} res
+ * @param {number} t0
+ * @param {string} separator
+ * @param {(frame: string) => string | undefined} textOf
+ * @returns {Promise<StreamResult>}
+ */
+async function readStream(res, t0, separator, textOf) {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  /** @type {number | undefined} */
+  let ttfc;
+  let bytes = 0;
+  let text = "";
+  if (!res.body) throw new Error("no response body");
+  for await (const chunk of res.body) {
+    bytes += chunk.length;
+    buffer += decoder.decode(chunk, { stream: true });
+    const frames = buffer.split(separator);
+    buffer = frames.pop() ?? "";
+    for (const frame of frames) {
+      const t = textOf(frame);
+      if (t) {
+        ttfc ??= performance.now() - t0;
+        text += t;
+      }
+    }
+  }
+  return { ttfc, bytes, text };
+}
+
+/**
  * One stream read directly: create a session, post /chat, time the first line with text.
  * @param {string} url
  * @param {string} token
@@ -36,29 +69,11 @@ async function direct(url, token, dispatcher) {
     dispatcher,
   });
   if (res.status !== 200) throw new Error(`direct /chat answered ${res.status}`);
-  const decoder = new TextDecoder();
-  let buffer = "";
-  /** @type {number | undefined} */
-  let ttfc;
-  let bytes = 0;
-  let text = "";
-  if (!res.body) throw new Error("no response body");
-  for await (const chunk of res.body) {
-    bytes += chunk.length;
-    buffer += decoder.decode(chunk, { stream: true });
-    const lines = buffer.split("\n");
-    buffer = lines.pop() ?? "";
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      const ev = JSON.parse(line);
-      const t = ev?.args?.content || ev?.message;
-      if (t) {
-        ttfc ??= performance.now() - t0;
-        text += t;
-      }
-    }
-  }
-  return { ttfc, bytes, text };
+  return readStream(res, t0, "\n", (line) => {
+    if (!line.trim()) return undefined;
+    const ev = JSON.parse(line);
+    return ev?.args?.content || ev?.message;
+  });
 }
 
 /**
@@ -80,31 +95,18 @@ async function viaGateway(url, dispatcher) {
     dispatcher,
   });
   if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
-  const decoder = new TextDecoder();
-  let buffer = "";
-  /** @type {number | undefined} */
-  let ttfc;
-  let bytes = 0;
-  let text = "";
-  if (!res.body) throw new Error("no response body");
-  for await (const chunk of res.body) {
-    bytes += chunk.length;
-    buffer += decoder.decode(chunk, { stream: true });
-    const events = buffer.split("\n\n");
-    buffer = events.pop() ?? "";
-    for (const ev of events) {
-      const data = ev.replace(/^data: /, "");
-      if (data === "[DONE]") continue;
-      const obj = JSON.parse(data);
-      if (obj.error) throw new Error(`gateway stream error: ${JSON.stringify(obj.error)}`);
-      const t = obj.choices?.[0]?.delta?.content;
-      if (t) {
-        ttfc ??= performance.now() - t0;
-        text += t;
-      }
-    }
-  }
-  return { ttfc, bytes, text };
+  return readStream(res, t0, "\n\n", (event) => {
+    // The data lines of the event; a comment (`: robocoders`, sent at the start) has none.
+    const data = event
+      .split("\n")
+      .filter((line) => line.startsWith("data: "))
+      .map((line) => line.slice("data: ".length))
+      .join("\n");
+    if (data === "" || data === "[DONE]") return undefined;
+    const obj = JSON.parse(data);
+    if (obj.error) throw new Error(`gateway stream error: ${JSON.stringify(obj.error)}`);
+    return obj.choices?.[0]?.delta?.content;
+  });
 }
 
 /** Runs the gateway benchmark; resolves to `{rows, details}`. */

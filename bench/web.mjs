@@ -24,7 +24,7 @@ function shipped(extension) {
 
 /** Runs the web benchmark; resolves to `{rows, details}`. */
 export async function benchWeb({ runs = 5 } = {}) {
-  const { chromium } = await import("playwright-core");
+  const { launchChromium } = await import("../scripts/chromium.mjs");
   const { startEmulator } = await import("../dist/emulator/index.js");
   const { startServer } = await import("../dist/server/index.js");
   const { toEvent } = await import("../dist/index.js");
@@ -36,18 +36,7 @@ export async function benchWeb({ runs = 5 } = {}) {
     logLevel: "off",
     clientOptions: { baseURL: emulator.url, cacheDir: false },
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     // A finished conversation of 5,000 events, put straight into the store.
     const service = gateway.app.workspace;

@@ -67,6 +67,53 @@ export function recordingLogger(): Logger & { records: LogRecord[]; text(): stri
   };
 }
 
+/** What a child process did. */
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link runProcess}. */
+export interface RunProcessOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Past this the child is killed (SIGKILL) and the promise rejects with its output so far. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Runs `command` to completion without standard input, collecting its output as text. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  { cwd, env, timeoutMs = 60_000 }: RunProcessOptions = {},
+): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (data: string) => {
+      stdout += data;
+    });
+    child.stderr.setEncoding("utf8").on("data", (data: string) => {
+      stderr += data;
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${command} ${args.join(" ")} ran longer than ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** What {@link runRecordingModules} reports. */
 export interface RecordedRun {
   status: number | null;
@@ -78,12 +125,13 @@ export interface RecordedRun {
 
 /**
  * Runs Node in a child process that records every module it resolves (a `module.register` resolve hook):
- * `script` is ESM source to run, or the arguments of `node` (a file and its arguments). Asynchronous, so a
- * server in this process (the emulator) can answer the child.
+ * `script` is ESM source to run, or the arguments of `node` (a file and its arguments), run in `cwd`.
+ * Asynchronous, so a server in this process (the emulator) can answer the child.
  */
 export async function runRecordingModules(
   script: string | readonly string[],
   env: NodeJS.ProcessEnv,
+  cwd?: string,
 ): Promise<RecordedRun> {
   const dir = await mkdtemp(join(tmpdir(), "robocoders-modules-"));
   try {
@@ -109,20 +157,12 @@ export async function resolve(specifier, context, next) {
     } else {
       args = script;
     }
-    const child = spawn(process.execPath, ["--import", join(dir, "register.mjs"), ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (data: string) => {
-      stdout += data;
-    });
-    child.stderr.setEncoding("utf8").on("data", (data: string) => {
-      stderr += data;
-    });
-    const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
-    return { status, stdout, stderr, loaded: await readFile(log, "utf8") };
+    const { code, stdout, stderr } = await runProcess(
+      process.execPath,
+      ["--import", join(dir, "register.mjs"), ...args],
+      { env, cwd },
+    );
+    return { status: code, stdout, stderr, loaded: await readFile(log, "utf8") };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,9 +6,9 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { startEmulator } from "../dist/emulator/index.js";
 import { startServer } from "../dist/server/index.js";
+import { launchChromium } from "../scripts/chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = process.argv[2] ?? join(root, "docs", "images", "workspace.png");
@@ -19,18 +19,7 @@ const gateway = await startServer({
   logLevel: "off",
   clientOptions: { baseURL: emulator.url, cacheDir: false },
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   await page.emulateMedia({ colorScheme: "light" });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import envPaths from "env-paths";
 import { resolveAgent } from "../client/agents.js";
 import { DEFAULT_AGENT } from "../client/types.js";
+import { isRecord } from "../internal/values.js";
 
 /** The config file's name in the config folder. */
 export const CONFIG_FILE_NAME = "config.json";
@@ -141,9 +142,7 @@ export function readConfigFile(env: NodeJS.ProcessEnv = process.env): ConfigFile
 function readRaw(env: NodeJS.ProcessEnv): Record<string, unknown> {
   try {
     const data: unknown = JSON.parse(readFileSync(configPath(env), "utf8"));
-    return typeof data === "object" && data !== null && !Array.isArray(data)
-      ? (data as Record<string, unknown>)
-      : {};
+    return isRecord(data) ? data : {};
   } catch {
     return {};
   }

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { CacheWriteError, RobocodersError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { isRecord } from "../internal/values.js";
+import { errorCode, isRecord } from "../internal/values.js";
 import type { CallContext } from "./call-context.js";
 import { cacheFileName } from "./options.js";
 
@@ -46,13 +46,6 @@ const loadWriter = (): Promise<WriteFn> => {
   writerModule ??= import("write-file-atomic").then((module) => module.default);
   return writerModule;
 };
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
-    return error.code;
-  }
-  return undefined;
-}
 
 /**
  * Where a client keeps its token and current session: the file cache ({@link CredentialCache}) by default,

@@ -15,6 +15,7 @@ import {
   redactHeaders,
   TRANSCRIPT_FORMAT,
 } from "../core/transcript.js";
+import { isRecord } from "../internal/values.js";
 import type { CallContext } from "./call-context.js";
 import type { HttpResponse, Wire, WireRequest } from "./wire.js";
 
@@ -36,8 +37,7 @@ export function chatRecorder(record: string | ChatRecorder): ChatRecorder {
 function requestJson(body: string | undefined): ChatExchange["request"]["json"] {
   try {
     const value: unknown = JSON.parse(body ?? "");
-    if (typeof value === "object" && value !== null && !Array.isArray(value))
-      return value as ChatExchange["request"]["json"];
+    if (isRecord(value)) return value as ChatExchange["request"]["json"];
   } catch {
     // Not JSON: kept as the prompt below.
   }

@@ -17,6 +17,7 @@
  */
 import { appendFile, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { isRecord } from "../internal/values.js";
 import { InvalidArgumentError } from "./errors.js";
 
 /** The `format` of a transcript line. */
@@ -85,10 +86,6 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
     else out[key] = value;
   }
   return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function stringMap(value: unknown): value is Record<string, string> {

@@ -10,3 +10,9 @@
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** The `code` of a Node.js system error (`ENOENT`, `EEXIST`, `EADDRINUSE`…), or `undefined`. */
+export function errorCode(error: unknown): string | undefined {
+  const code = isRecord(error) ? error.code : undefined;
+  return typeof code === "string" ? code : undefined;
+}

@@ -10,6 +10,7 @@
  */
 import { APITimeoutError } from "../core/errors.js";
 import { jwtExpiry } from "../core/jwt.js";
+import { isRecord } from "../internal/values.js";
 import type { Store } from "./types.js";
 
 /** The credentials kept: the client's cache keys (`access_token`, `sid`, others preserved). */
@@ -32,10 +33,6 @@ export interface StoreCredentialCacheOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** A credential cache on a {@link Store}, shaped as the client's file cache (`read`, `write`, `withLock`). */
 export class StoreCredentialCache {

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
+import { errorCode } from "../internal/values.js";
 import { type OutputPathResult, toOutputPath, type WorkspacePathOptions } from "./paths.js";
 
 /** A file written. */
@@ -45,15 +46,11 @@ function badSegment(segment: string): boolean {
   );
 }
 
-function code(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
-}
-
 async function lstatOrUndefined(path: string) {
   try {
     return await fs.lstat(path);
   } catch (error) {
-    if (code(error) === "ENOENT") return undefined;
+    if (errorCode(error) === "ENOENT") return undefined;
     throw error;
   }
 }
@@ -82,7 +79,7 @@ export async function writeUnder(dir: string, relative: string, content: string)
       try {
         await fs.mkdir(current);
       } catch (error) {
-        if (code(error) !== "EEXIST") throw error;
+        if (errorCode(error) !== "EEXIST") throw error;
       }
       stat = await fs.lstat(current);
     }

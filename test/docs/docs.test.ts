@@ -21,6 +21,7 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { Emulator } from "../../src/emulator/types.js";
+import { type ChildResult, runProcess } from "../support.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist/cli/main.js");
@@ -104,34 +105,9 @@ function env(): NodeJS.ProcessEnv {
   return out;
 }
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command in a scratch folder (a shell line may write `> answer.txt`). */
-function run(command: string, args: string[], timeoutMs = 60_000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: scratch, env: env(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${args.join(" ")} ran longer than ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(command: string, args: string[], timeoutMs = 60_000): Promise<ChildResult> {
+  return runProcess(command, args, { cwd: scratch, env: env(), timeoutMs });
 }
 
 /** Starts a long-running command, waits for the URL it prints, then stops it with SIGTERM. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRecordingModules } from "../support.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -59,23 +60,14 @@ async function treeSize(path: string, packages: Map<string, number>, name?: stri
   return total;
 }
 
-/** The packages (from node_modules) that Node loads while running `args`, by name. */
+/** The packages (from node_modules) that Node loads for `node <args>` in `cwd`, by name. */
 async function packagesLoaded(args: string[], cwd: string): Promise<string[]> {
-  const hook = String.raw`export async function load(url, context, next) {
-    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (match) process.stderr.write("loaded " + match[1] + "\n");
-    return next(url, context);
-  }`;
-  const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-  const { stderr } = await run(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, ...args],
-    { cwd },
-  );
-  const names = stderr
+  const { status, stderr, loaded } = await runRecordingModules(args, { ...process.env, NO_COLOR: "1" }, cwd);
+  expect(status, stderr).toBe(0);
+  const names = loaded
     .split("\n")
-    .filter((line) => line.startsWith("loaded "))
-    .map((line) => line.slice("loaded ".length));
+    .map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1])
+    .filter((name) => name !== undefined);
   return [...new Set(names)].sort();
 }
 
@@ -199,6 +191,21 @@ describe("the packed package, installed with --omit=dev", () => {
     );
     const script = `for (const s of ${JSON.stringify(specifiers)}) { const m = await import(s); console.log(s, Object.keys(m).length); }`;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: project });
+    const counts = stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split(" "));
+    expect(counts.map(([specifier]) => specifier)).toEqual(specifiers);
+    for (const [specifier, count] of counts) expect(Number(count), specifier).toBeGreaterThan(0);
+  });
+
+  it("requires every subpath from CommonJS", async () => {
+    const { exports } = await pkg;
+    const specifiers = Object.keys(exports)
+      .filter((subpath) => subpath !== "./package.json")
+      .map((subpath) => (subpath === "." ? "robocoders" : `robocoders/${subpath.slice(2)}`));
+    const script = `for (const s of ${JSON.stringify(specifiers)}) console.log(s, Object.keys(require(s)).length);`;
+    const { stdout } = await run(process.execPath, ["--no-warnings", "-e", script], { cwd: project });
     const counts = stdout
       .trim()
       .split("\n")

@@ -2,20 +2,12 @@
  * Shared pieces of the reliability suite: the built CLI as a child process, the texts the emulator
  * recorded, and counts of open handles.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ChatRecord } from "../../src/emulator/types.js";
+import { type ChildResult, runProcess } from "../support.js";
 
 /** The built CLI (`npm test` builds first). */
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-
-/** What a child process did. */
-export interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs `node <args>` to completion with the given environment (merged over a clean copy of ours). */
 export function runNode(
@@ -28,32 +20,7 @@ export function runNode(
     if (key === "ROBOCODERS_CONFIG_DIR") continue; // the tests' own settings folder (vitest.config.ts)
     if (key.startsWith("ROBOCODERS_") || /^(https?|no)_proxy$/i.test(key)) delete base[key];
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      env: { ...base, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`node ${args.join(" ")} ran longer than ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess(process.execPath, args, { env: { ...base, NO_COLOR: "1", ...env }, timeoutMs });
 }
 
 /**

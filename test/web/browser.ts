@@ -5,31 +5,13 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import axe from "axe-core";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
 /** Where screenshots go (git-ignored; kept as CI artifacts). */
 export const SCREENSHOT_DIR = join(process.cwd(), ".test-results", "screenshots");
 
-/** Chromium's path: `CHROMIUM_PATH`, else Debian's. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-/** Starts headless Chromium with a fresh profile and no network but loopback. */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-    ],
-  });
-}
+/** Starts headless Chromium with a fresh profile (see scripts/chromium.mjs). */
+export { launchChromium as launchBrowser } from "../../scripts/chromium.mjs";
 
 /** Saves a full-page screenshot as `<name>.png` in {@link SCREENSHOT_DIR}. */
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -1,4 +1,5 @@
 /** `robocoders emulate`: runs the API emulator until Ctrl-C or SIGTERM. */
+import { errorCode } from "../../internal/values.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { paletteFor } from "../context.js";
 import { UsageError } from "../exit-codes.js";
@@ -58,7 +59,7 @@ export function untilStopped(): Promise<string> {
 
 /** A listen failure (`EADDRINUSE`, `EACCES`, ...) in a user's words, or `undefined` for other errors. */
 export function listenFailure(error: unknown, host: string, port: number): UsageError | undefined {
-  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const code = errorCode(error);
   const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   switch (code) {
     case "EADDRINUSE":

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { RobocodersOptions } from "../../client/types.js";
 import { InvalidArgumentError } from "../../core/errors.js";
+import { errorCode } from "../../internal/values.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { paletteFor } from "../context.js";
 import { UsageError } from "../exit-codes.js";
@@ -56,7 +57,7 @@ export async function resolveServeKey(opts: ServeOptions): Promise<string | unde
   try {
     text = await readFile(opts.apiKeyFile, "utf8");
   } catch (error) {
-    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
+    const reason = errorCode(error) ?? "unreadable";
     throw new UsageError(`Cannot read the API key file ${opts.apiKeyFile}: ${reason}`);
   }
   const key = text.replace(/^\uFEFF/, "").trim();
