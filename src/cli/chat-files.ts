@@ -2,12 +2,14 @@
  * The agent's files during `robocoders chat`: `--show-files` prints each file written (highlighted) and
  * each rewrite or edit of a file seen before in the conversation as a unified diff; `--output <dir>` saves
  * every file written or edited under a folder by the output path rule (see `../workspace/paths.ts`),
- * refusing every path that would land outside it. Loaded only when one of them is asked for (it pulls
- * the diff and highlighting libraries).
+ * refusing every path that would land outside it. The files' last known content is kept per session in
+ * the cache folder (`./file-snapshots.ts`), so a later chat in the session diffs against it. Loaded only
+ * when files are shown, saved or listed (it pulls the diff and highlighting libraries).
  */
 import type { RobocodersEvent } from "../core/events.js";
 import { type FileVersion, type TrackedFile, WorkspaceTracker } from "../workspace/index.js";
 import { saveWorkspaceFile } from "../workspace/write-files.js";
+import { loadSnapshot, saveSnapshot } from "./file-snapshots.js";
 import { renderFileContent, renderFileVersion } from "./file-view.js";
 import type { Palette } from "./render.js";
 import { formatBytes } from "./render.js";
@@ -23,6 +25,8 @@ export interface ChatFilesOptions {
   palette?: Palette;
   /** Where warnings go (a refused or unsaved file). */
   warn: (line: string) => void;
+  /** The cache folder holding the sessions' file snapshots. Default: none kept. */
+  cacheDir?: string;
 }
 
 /** What a call saved, for the summary line. */
@@ -48,10 +52,36 @@ export class ChatFiles {
   private readonly written = new Map<string, string>();
   private readonly warned = new Set<string>();
   private tally: SaveTally = { saved: new Set(), refused: new Set() };
+  /** The session whose snapshot was loaded, and what it held. */
+  private session: { sid: string; snapshot: Map<string, string> } | undefined;
   show: boolean;
 
   constructor(private readonly options: ChatFilesOptions) {
     this.show = options.show === true;
+  }
+
+  /**
+   * Called when a turn's session is known, before its first event: the first time, loads what earlier
+   * chats in the session knew of its files, so their changes are diffs. Never throws.
+   */
+  async begin(sid: string | undefined): Promise<void> {
+    if (sid === undefined || this.session !== undefined || this.options.cacheDir === undefined) return;
+    const snapshot = await loadSnapshot(this.options.cacheDir, sid);
+    this.session = { sid, snapshot };
+    for (const [path, content] of snapshot) this.tracker.remember(path, content);
+  }
+
+  /** Called after each turn: keeps the files' latest known content for later chats in the session. Never throws. */
+  async end(sid: string | undefined): Promise<void> {
+    if (sid === undefined || this.options.cacheDir === undefined) return;
+    if (this.session === undefined) this.session = { sid, snapshot: new Map() };
+    if (this.session.sid !== sid) return;
+    const { snapshot } = this.session;
+    for (const file of this.tracker.files()) {
+      if (file.content !== undefined) snapshot.set(file.path, file.content);
+    }
+    if (snapshot.size === 0) return;
+    await saveSnapshot(this.options.cacheDir, sid, snapshot).catch(() => undefined);
   }
 
   /** The output folder, if files are saved. */

@@ -144,6 +144,19 @@ describe("WorkspaceTracker: files", () => {
     expect(version?.diff).toBe("--- a/r.txt\n+++ b/r.txt\n@@ -1,1 +1,1 @@\n-old\n+new\n");
   });
 
+  it("diffs the first write of a remembered file against what it held, and ignores files already tracked", () => {
+    const tracker = new WorkspaceTracker();
+    tracker.remember("app/r.txt", "old\n");
+    tracker.remember("/workspace/s.txt", "s\n");
+    track([write(1, "/workspace/app/r.txt", "new\n"), write(2, "/workspace/s.txt", "s2\n")], tracker);
+    tracker.remember("/workspace/s.txt", "ignored\n");
+    const version = tracker.file("/workspace/app/r.txt")?.versions[0];
+    expect(version).toMatchObject({ created: false, previous: "old\n" });
+    expect(version?.diff).toBe("--- a/app/r.txt\n+++ b/app/r.txt\n@@ -1,1 +1,1 @@\n-old\n+new\n");
+    expect(tracker.file("s.txt")?.content).toBe("s2\n");
+    expect(tracker.file("s.txt")?.versions[0]?.previous).toBe("s\n");
+  });
+
   it("marks a write answered by an error as failed and keeps the content before it", () => {
     const { tracker } = track([
       write(1, "/workspace/f", "good\n"),

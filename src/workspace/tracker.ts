@@ -147,6 +147,17 @@ export class WorkspaceTracker {
     return [...this.commandList];
   }
 
+  /**
+   * Records what a file held before the events this tracker sees (an earlier call in the same session,
+   * say): its first write or edit is then diffed against `content` instead of counting as created, and an
+   * edit of it can be worked out. Ignored for a file already written or edited here. Never throws for any
+   * `path`.
+   */
+  remember(path: string, content: string): void {
+    const key = normalizeWorkspacePath(path, this.options);
+    if (!this.fileMap.has(key)) this.readContent.set(key, content);
+  }
+
   /** Feeds one event; returns what it changed, or `undefined`. Never throws. */
   apply(event: RobocodersEvent): WorkspaceUpdate | undefined {
     if (event.id !== undefined) {

@@ -4,7 +4,15 @@
  * path rule and refuses every path that would land outside dir; `--show-files` prints new files and diffs,
  * plain through a pipe, coloured on a pseudo-terminal; the conversation's `/files` command.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheFileName } from "../../src/client/options.js";
@@ -135,6 +143,17 @@ describe("chat --output <dir>", () => {
     expect(result.stderr).toContain("not saved: ../x.py");
   });
 
+  it("leaves piped text output as it is without --output", async () => {
+    const withOutput = fx.fresh();
+    const saved = await runCli(["chat", "--output", join(withOutput.cacheDir, "out"), PROMPT], {
+      env: withOutput.env,
+    });
+    const plain = await runCli(["chat", PROMPT], { env: fx.fresh().env });
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toBe(plain.stdout);
+    expect(plain.stdout).toContain("def solve(");
+  });
+
   it("refuses an --output that is a file, before sending anything", async () => {
     const { env, cacheDir } = fx.fresh();
     const file = join(cacheDir, "file");
@@ -185,6 +204,30 @@ describe("chat --show-files through a pipe", () => {
     expect(texts).toContain("def version()");
     expect(result.stdout.endsWith("All done! What's next on the agenda?\n")).toBe(true);
     expect(result.stdout).toMatch(/\n\n✎ app\/a\.py \(102 B, new\)\n/);
+  });
+
+  it("diffs against what an earlier chat in the session saw (chat -c), kept owner-only until the session is forgotten", async () => {
+    const { env, cacheDir } = fx.fresh();
+    const first = await runCli(["chat", "--show-files", PROMPT], { env });
+    expect(first.stdout).toMatch(/^✎ add_two_numbers\/main\.py \(\d+ B, new\)$/m);
+    const { sid } = JSON.parse(readFileSync(join(cacheDir, cacheFileName(fx.emulator.url)), "utf8")) as {
+      sid: string;
+    };
+    // The same task again in the same session: main.py's docstring changes, test_main.py does not.
+    const second = await runCli(["chat", "-c", "--show-files", `${PROMPT}!`], { env });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(
+      /^✎ add_two_numbers\/main\.py \(\d+ B, \+1 −1\)\n--- a\/add_two_numbers\/main\.py\n/m,
+    );
+    expect(second.stdout).toContain('-"""Add two numbers\n+"""Add two numbers!\n');
+    expect(second.stdout).toMatch(/^✎ add_two_numbers\/test_main\.py \(131 B, \+0 −0\)\n {2}\(no change\)$/m);
+    const folder = join(cacheDir, "files");
+    const [snapshot, ...more] = readdirSync(folder);
+    expect(more).toEqual([]);
+    expect(statSync(join(folder, snapshot ?? "")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(folder, snapshot ?? ""), "utf8")).toContain("Add two numbers!");
+    expect((await runCli(["session", "forget", sid], { env })).code).toBe(0);
+    expect(readdirSync(folder)).toEqual([]);
   });
 
   it("is refused with --raw and with --json", async () => {

@@ -214,8 +214,11 @@ export async function streamTurn(
     const columns = io.stdout.columns ?? 0;
     const width = columns > 0 ? columns : 100;
     let waiting = false;
+    let first = true;
     for await (const event of stream) {
       spinner.stop();
+      if (first && files !== undefined) await files.begin(stream.sid);
+      first = false;
       const view = files === undefined ? undefined : await files.apply(event);
       if (printer.mode === "json") {
         await out.write(`${eventJson(event)}\n`);
@@ -252,6 +255,7 @@ export async function streamTurn(
     spinner.stop();
     await out.flush();
     const sid = stream.sid;
+    await files?.end(sid);
     if (sid !== undefined && printer.onSession !== undefined) await printer.onSession(sid, prompt);
   }
 }
@@ -364,7 +368,9 @@ export async function runChat(
     // A conversation keeps the files for `/files`; a one-shot chat only when asked to.
     if (prompt !== undefined && opts.showFiles !== true && output === undefined) return undefined;
     const { ChatFiles } = await import("../chat-files.js");
+    const { defaultCacheDir } = await import("../../client/options.js");
     return new ChatFiles({
+      cacheDir: defaultCacheDir(io.env),
       show: opts.showFiles === true,
       ...(output === undefined ? {} : { outputDir: output }),
       palette: printer.palette,

@@ -162,6 +162,9 @@ export async function runSessionForget(ref: string, _globals: GlobalOptions, io:
     const { sid: _sid, ...rest } = data;
     await cache.write(rest);
   });
+  // What chats kept of its files goes with it.
+  const { removeSnapshot } = await import("../file-snapshots.js");
+  await removeSnapshot(defaultCacheDir(io.env), entry.sid).catch(() => undefined);
   io.stderr.write(`Forgot session ${entry.name ?? entry.sid}.\n`);
 }
 
