@@ -156,6 +156,43 @@ describe("renderEvent", () => {
   });
 });
 
+describe("eventJson", () => {
+  it("puts kind first and raw last, the typed fields between, whatever the event", () => {
+    const name = fc.constantFrom("message", "run", "finish", "read", "agent_state_changed", "error", "x");
+    const raw = fc.record(
+      {
+        id: fc.oneof(fc.integer(), fc.string()),
+        timestamp: fc.string(),
+        source: fc.string(),
+        message: fc.oneof(fc.string(), fc.integer()),
+        cause: fc.integer(),
+        sid: fc.string(),
+        action: name,
+        observation: name,
+        args: fc.oneof(fc.object(), fc.string()),
+        extras: fc.object(),
+        content: fc.string(),
+        error: fc.boolean(),
+        other: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(raw, (r) => {
+        const event = toEvent(r);
+        const { raw: original, kind, ...rest } = event;
+        expect(eventJson(event)).toBe(JSON.stringify({ kind, ...rest, raw: original }));
+        const keys = Object.keys(JSON.parse(eventJson(event)) as object);
+        expect(keys[0]).toBe("kind");
+        expect(keys.at(-1)).toBe("raw");
+      }),
+    );
+    // An event made by hand, fields in another order, comes out in the same order.
+    const made = { raw: { a: 1 }, message: "m", kind: "control", error: false } as const;
+    expect(eventJson(made)).toBe('{"kind":"control","message":"m","error":false,"raw":{"a":1}}');
+  });
+});
+
 describe("wrapText", () => {
   it("keeps every line within the width and every word, in order", () => {
     fc.assert(

@@ -231,6 +231,14 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
  * untouched server object last under `raw`. Non-finite numbers (`NaN`) become `null`, as in `JSON.stringify`.
  */
 export function eventJson(event: RobocodersEvent): string {
+  // Events made by toEvent already have their fields in this order: serialise them as they are.
+  let first: string | undefined;
+  let last: string | undefined;
+  for (const key in event) {
+    first ??= key;
+    last = key;
+  }
+  if (first === "kind" && last === "raw") return JSON.stringify(event);
   const { raw, kind, ...rest } = event;
   return JSON.stringify({ kind, ...rest, raw });
 }

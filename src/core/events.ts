@@ -204,8 +204,12 @@ const str = (value: unknown, fallback = ""): string => (typeof value === "string
 const int = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isFinite(value) ? value : undefined;
 
-function base(raw: RawEvent): EventBase {
-  const event: EventBase = { message: str(raw.message), raw };
+/**
+ * A new event with the fields every event shares, in a fixed order (`kind` first; the caller adds the
+ * kind's own fields and then `raw`), so that events of one kind share one object shape.
+ */
+function withBase(kind: RobocodersEvent["kind"], raw: RawEvent): Record<string, unknown> {
+  const event: Record<string, unknown> = { kind, message: str(raw.message) };
   const id = int(raw.id);
   if (id !== undefined) event.id = id;
   if (typeof raw.timestamp === "string") event.timestamp = raw.timestamp;
@@ -261,38 +265,34 @@ function actionArgs(action: string, args: Args): Args {
  * the catch-all cases, objects with neither field become control frames.
  */
 export function toEvent(raw: RawEvent): RobocodersEvent {
-  const common = base(raw);
-  if (typeof raw.action === "string") {
+  // One object per event, its fields set in order: kind, the shared fields, the kind's own fields, raw.
+  const { action, observation } = raw;
+  if (typeof action === "string") {
     const args = isRecord(raw.args) ? raw.args : {};
-    if (KNOWN_ACTIONS.has(raw.action)) {
-      return {
-        ...common,
-        kind: "action",
-        action: raw.action,
-        args: actionArgs(raw.action, args),
-      } as ActionEvent;
-    }
-    return { ...common, kind: "unknown_action", action: raw.action, args };
+    const known = KNOWN_ACTIONS.has(action);
+    const event = withBase(known ? "action" : "unknown_action", raw);
+    event.action = action;
+    event.args = known ? actionArgs(action, args) : args;
+    event.raw = raw;
+    return event as unknown as ActionEvent | UnknownAction;
   }
-  if (typeof raw.observation === "string") {
+  if (typeof observation === "string") {
     const extras = isRecord(raw.extras) ? raw.extras : {};
-    const content = str(raw.content);
-    if (KNOWN_OBSERVATIONS.has(raw.observation)) {
-      const typedExtras =
-        raw.observation === "agent_state_changed"
-          ? { ...extras, agent_state: str(extras.agent_state) }
-          : extras;
-      return {
-        ...common,
-        kind: "observation",
-        observation: raw.observation,
-        content,
-        extras: typedExtras,
-      } as ObservationEvent;
-    }
-    return { ...common, kind: "unknown_observation", observation: raw.observation, content, extras };
+    const known = KNOWN_OBSERVATIONS.has(observation);
+    const event = withBase(known ? "observation" : "unknown_observation", raw);
+    event.observation = observation;
+    event.content = str(raw.content);
+    event.extras =
+      known && observation === "agent_state_changed"
+        ? { ...extras, agent_state: str(extras.agent_state) }
+        : extras;
+    event.raw = raw;
+    return event as unknown as ObservationEvent | UnknownObservation;
   }
-  return { ...common, kind: "control", error: raw.error === true };
+  const event = withBase("control", raw);
+  event.error = raw.error === true;
+  event.raw = raw;
+  return event as unknown as ControlEvent;
 }
 
 /** True for an agent `message` with `wait_for_response: true`: the agent waits for the user. */

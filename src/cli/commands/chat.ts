@@ -103,16 +103,24 @@ export class CoalescedOutput {
   private size = 0;
   private scheduled = false;
   private draining: Promise<void> | undefined;
-  /** The last two characters written, to separate texts. */
-  tail = "";
+  /** The last text written, or the last characters written when that text is shorter than two. */
+  private last = "";
 
   constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  /**
+   * The last two characters written, to separate texts. Computed when asked: slicing a text made by
+   * concatenation (as `--json` lines are) would copy all of it once more.
+   */
+  get tail(): string {
+    return this.last.slice(-2);
+  }
 
   write(text: string): Promise<void> | undefined {
     if (text === "") return this.draining;
     this.parts.push(text);
     this.size += text.length;
-    this.tail = (this.tail + text).slice(-2);
+    this.last = text.length >= 2 ? text : this.tail + text;
     if (this.size >= COALESCE_BYTES) return this.flush();
     if (!this.scheduled) {
       this.scheduled = true;
