@@ -14,8 +14,9 @@ import { resolveAgent } from "../../client/agents.js";
 import type { ChatOptions, RobocodersClient } from "../../client/types.js";
 import { needsUserInput, type RobocodersEvent, referenceText } from "../../core/events.js";
 import { redact } from "../../core/logger.js";
+import { errorCode } from "../../internal/values.js";
 import type { ChatFiles } from "../chat-files.js";
-import { resolveSetting } from "../config.js";
+import { resolveSetting, SETTINGS } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { createClient, paletteFor, readAll, settingsFile, writeChunk } from "../context.js";
 import { errorLine, InterruptedError, UsageError } from "../exit-codes.js";
@@ -296,6 +297,20 @@ async function resolveSessionChoice(
   return { words: [word, ...words], opts: { ...opts, continue: true } };
 }
 
+/**
+ * Warns about an environment variable of the agent, auto-continue or colour setting whose value is invalid
+ * (it is skipped, not fatal). The base URL's is the client's to check.
+ */
+function warnInvalidEnvironment(io: CliIO): void {
+  for (const key of ["agent", "auto-continue", "color"] as const) {
+    const name = SETTINGS[key].env;
+    const value = io.env[name];
+    if (value === undefined || value === "") continue;
+    const parsed = SETTINGS[key].parse(value);
+    if ("error" in parsed) io.stderr.write(`robocoders: warning: ${name} is ignored: ${parsed.error}\n`);
+  }
+}
+
 /** Checks the `--output` folder: it may not exist yet, but must not be something else. Returns its full path. */
 async function outputFolder(dir: string): Promise<string> {
   const { stat } = await import("node:fs/promises");
@@ -307,8 +322,8 @@ async function outputFolder(dir: string): Promise<string> {
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new UsageError(`Cannot use --output ${path} (${(error as NodeJS.ErrnoException).code ?? ""})`);
+    if (errorCode(error) !== "ENOENT") {
+      throw new UsageError(`Cannot use --output ${path} (${errorCode(error) ?? String(error)})`);
     }
   }
   return path;
@@ -339,6 +354,7 @@ export async function runChat(
     );
   }
   const settings = settingsFile(io.env, io.stderr);
+  warnInvalidEnvironment(io);
   // Unknown agents fail before anything is read or sent.
   const agent = resolveAgent(resolveSetting("agent", givenOpts.agent, io.env, settings).value);
   const autoFlag =
@@ -420,7 +436,7 @@ async function recordSession(
     await registryFor(io).record(use);
   } catch (error) {
     if (globals.verbose === true) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const reason = errorCode(error) ?? String(error);
       io.stderr.write(`robocoders: could not record the session in the session list (${reason})\n`);
     }
   }
