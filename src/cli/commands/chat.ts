@@ -285,6 +285,7 @@ async function resolveSessionChoice(
   opts: ChatCommandOptions,
   io: CliIO,
 ): Promise<{ words: string[]; opts: ChatCommandOptions }> {
+  if (opts.session === undefined && typeof opts.continue !== "string") return { words, opts };
   const { registryFor } = await import("./sessions.js");
   if (opts.session !== undefined) {
     const entry = await registryFor(io).find(opts.session);
