@@ -175,6 +175,10 @@ describe("chat --output <dir>", () => {
     const result = await runCli(["chat", "--output", file, "hello"], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("exists and is not a folder");
+    // One that cannot be created (Node's recursive mkdir would loop forever under /proc).
+    const proc = await runCli(["chat", "--output", "/proc/robocoders-nonexist/out", "hello"], { env });
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toContain("Cannot create --output /proc/robocoders-nonexist/out");
     expect(fx.emulator.chats.length).toBe(before);
   });
 });

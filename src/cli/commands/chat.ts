@@ -312,19 +312,37 @@ function warnInvalidEnvironment(io: CliIO): void {
   }
 }
 
-/** Checks the `--output` folder: it may not exist yet, but must not be something else. Returns its full path. */
+/**
+ * The `--output` folder, created when missing (level by level: Node's recursive mkdir loops forever where a
+ * folder cannot be created under `/proc`). Returns its full path; a usage error when it is not a folder or
+ * cannot be created.
+ */
 async function outputFolder(dir: string): Promise<string> {
-  const { stat } = await import("node:fs/promises");
-  const { resolve } = await import("node:path");
+  const { mkdir, stat } = await import("node:fs/promises");
+  const { dirname, resolve } = await import("node:path");
   const path = resolve(dir);
-  try {
-    if (!(await stat(path)).isDirectory()) {
-      throw new UsageError(`--output ${path} exists and is not a folder`);
+  const missing: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      if (!(await stat(current)).isDirectory()) {
+        throw new UsageError(`--output ${path}: ${current} exists and is not a folder`);
+      }
+      break;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      if (errorCode(error) !== "ENOENT" || dirname(current) === current) {
+        throw new UsageError(`Cannot use --output ${path} (${errorCode(error) ?? String(error)})`);
+      }
+      missing.push(current);
     }
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    if (errorCode(error) !== "ENOENT") {
-      throw new UsageError(`Cannot use --output ${path} (${errorCode(error) ?? String(error)})`);
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      await mkdir(folder);
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") {
+        throw new UsageError(`Cannot create --output ${path} (${errorCode(error) ?? String(error)})`);
+      }
     }
   }
   return path;
