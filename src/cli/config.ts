@@ -4,11 +4,12 @@
  * `%APPDATA%\robocoders\Config` on Windows). Each setting is taken from, in this order: the command-line
  * flag, the environment, the file, the default. A corrupt file is ignored with a warning, never fatal.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import envPaths from "env-paths";
 import { resolveAgent } from "../client/agents.js";
 import { DEFAULT_AGENT } from "../client/types.js";
+import { ensureDir } from "../internal/fs.js";
 import { isRecord } from "../internal/values.js";
 
 /** The config file's name in the config folder. */
@@ -166,7 +167,7 @@ export async function writeConfigValue(
     stored = parsed.value;
     data[key] = key === "auto-continue" ? Number(stored) : stored;
   }
-  mkdirSync(configDir(env), { recursive: true, mode: 0o700 });
+  await ensureDir(configDir(env));
   const { default: writeFileAtomic } = await import("write-file-atomic");
   await writeFileAtomic(configPath(env), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
   return stored;

@@ -2,6 +2,8 @@
  * `robocoders config path|list|get|set|unset`: the configuration file (see `../config.ts`). Values are
  * shown as they apply to this command line: flag > environment > file > default.
  */
+
+import { errorCode } from "../../internal/values.js";
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -14,7 +16,7 @@ import {
   writeConfigValue,
 } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
-import { UsageError } from "../exit-codes.js";
+import { FileWriteError, UsageError } from "../exit-codes.js";
 
 function key(name: string): ConfigKey {
   if (!isConfigKey(name))
@@ -33,6 +35,16 @@ function resolved(name: ConfigKey, globals: GlobalOptions, io: CliIO): ResolvedS
   const file = readConfigFile(io.env);
   if (file.warning !== undefined) io.stderr.write(`robocoders: warning: ${file.warning}\n`);
   return resolveSetting(name, flagValue(name, globals), io.env, file);
+}
+
+/** An invalid value is a usage error; a file that cannot be written (a system error) is not. */
+function configWriteError(error: unknown, io: CliIO): Error {
+  const code = errorCode(error);
+  if (code === undefined) return new UsageError(error instanceof Error ? error.message : String(error));
+  return new FileWriteError(
+    `Could not write the config file ${configPath(io.env)} (${code})`,
+    "Make the folder writable, or choose another one with ROBOCODERS_CONFIG_DIR.",
+  );
 }
 
 /** Runs `config path`: prints the config file's path. */
@@ -72,7 +84,7 @@ export async function runConfigSet(name: string, value: string, io: CliIO): Prom
   try {
     stored = await writeConfigValue(setting, value, io.env);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw configWriteError(error, io);
   }
   io.stderr.write(`${setting}=${stored ?? ""} saved in ${configPath(io.env)}\n`);
 }
@@ -80,6 +92,10 @@ export async function runConfigSet(name: string, value: string, io: CliIO): Prom
 /** Runs `config unset <key>`: removes the value from the config file. */
 export async function runConfigUnset(name: string, io: CliIO): Promise<void> {
   const setting = key(name);
-  await writeConfigValue(setting, undefined, io.env);
+  try {
+    await writeConfigValue(setting, undefined, io.env);
+  } catch (error) {
+    throw configWriteError(error, io);
+  }
   io.stderr.write(`${setting} removed from ${configPath(io.env)}\n`);
 }
