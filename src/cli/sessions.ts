@@ -152,6 +152,7 @@ export class SessionRegistry {
 
   /** Read, change, write under the lock; `change` returning `undefined` writes nothing. */
   private async update(change: (sessions: SessionEntry[]) => SessionEntry[] | undefined): Promise<void> {
+    // Not mkdir({ recursive }): it loops forever on a folder under /proc (see ensureDir).
     await ensureDir(this.dir);
     const release = await lockfile.lock(this.file, {
       realpath: false,

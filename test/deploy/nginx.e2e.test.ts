@@ -1,7 +1,8 @@
 /**
  * The nginx configuration of docs/deployment.md, run as it is written (only the ports change) by Debian's
- * nginx in front of two gateway instances: streams arrive event by event (no buffering) and requests are
- * spread over the instances. Skipped where nginx is not installed.
+ * nginx in front of two gateway instances sharing a Redis store: streams arrive event by event (no
+ * buffering), requests are spread over the instances, and a conversation keeps its session all the same.
+ * Skipped where nginx is not installed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,11 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { type RunningServer, startServer } from "../../src/server/index.js";
 import { ROOT } from "../cli/helpers.js";
-import { freePort } from "../redis.js";
+import { freePort, useRedis } from "../redis.js";
 import { recordingLogger } from "../support.js";
 
 const NGINX = "/usr/sbin/nginx";
 const LATENCY_MS = 300;
+const redis = useRedis();
 
 /** The ```nginx block of docs/deployment.md with the instances' and nginx's ports put in. */
 export async function documentedNginxConfig(instancePorts: number[], listenPort: number): Promise<string> {
@@ -65,6 +67,8 @@ describe.skipIf(!existsSync(NGINX))("nginx in front of several instances (docs/d
         logger,
         // Keep-alive comments fill the emulator's pauses: each must cross nginx when it is written.
         keepAliveMs: 100,
+        sharedStore: redis().url,
+        storePrefix: "nginx:",
         clientOptions: { baseURL: emulator.url, cacheDir: false, maxRetries: 0, maxContinues: 0 },
       });
       instances.push({ server, logger });
@@ -164,5 +168,35 @@ ${site}
     }
     const served = instances.map(({ logger }, i) => logger.records.length - (before[i] ?? 0));
     expect(served.every((count) => count > 0)).toBe(true);
+  });
+
+  it("keeps a conversation in one session while its turns go round robin", async () => {
+    emulator.setLatency(0);
+    try {
+      const openai = new OpenAI({ baseURL, apiKey: "unused", maxRetries: 0 });
+      const before = instances.map(({ logger }) => logger.records.length);
+      const messages: OpenAI.ChatCompletionMessageParam[] = [
+        { role: "user", content: "Write a Go program that prints the date" },
+      ];
+      const sids = new Set<string | null>();
+      for (let i = 0; i < 4; i++) {
+        const { data, response } = await openai.chat.completions
+          .create({ model: "general", messages })
+          .withResponse();
+        sids.add(response.headers.get("x-robocoders-session"));
+        messages.push(
+          { role: "assistant", content: data.choices[0]?.message.content ?? "" },
+          { role: "user", content: `Change ${i}` },
+        );
+      }
+      expect(sids.size).toBe(1);
+      expect(
+        emulator.chats.filter((record) => record.sid === [...sids][0]).map((r) => r.cleanPrompt),
+      ).toEqual(["Write a Go program that prints the date", "Change 0", "Change 1", "Change 2"]);
+      const served = instances.map(({ logger }, i) => logger.records.length - (before[i] ?? 0));
+      expect(served.every((count) => count > 0)).toBe(true);
+    } finally {
+      emulator.setLatency(LATENCY_MS);
+    }
   });
 });

@@ -2,8 +2,6 @@
  * `robocoders config path|list|get|set|unset`: the configuration file (see `../config.ts`). Values are
  * shown as they apply to this command line: flag > environment > file > default.
  */
-
-import { errorCode } from "../../internal/values.js";
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -13,10 +11,11 @@ import {
   readConfigFile,
   resolveSetting,
   SETTINGS,
+  SettingsWriteError,
   writeConfigValue,
 } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
-import { FileWriteError, UsageError } from "../exit-codes.js";
+import { UsageError } from "../exit-codes.js";
 
 function key(name: string): ConfigKey {
   if (!isConfigKey(name))
@@ -35,16 +34,6 @@ function resolved(name: ConfigKey, globals: GlobalOptions, io: CliIO): ResolvedS
   const file = readConfigFile(io.env);
   if (file.warning !== undefined) io.stderr.write(`robocoders: warning: ${file.warning}\n`);
   return resolveSetting(name, flagValue(name, globals), io.env, file);
-}
-
-/** An invalid value is a usage error; a file that cannot be written (a system error) is not. */
-function configWriteError(error: unknown, io: CliIO): Error {
-  const code = errorCode(error);
-  if (code === undefined) return new UsageError(error instanceof Error ? error.message : String(error));
-  return new FileWriteError(
-    `Could not write the config file ${configPath(io.env)} (${code})`,
-    "Make the folder writable, or choose another one with ROBOCODERS_CONFIG_DIR.",
-  );
 }
 
 /** Runs `config path`: prints the config file's path. */
@@ -84,9 +73,20 @@ export async function runConfigSet(name: string, value: string, io: CliIO): Prom
   try {
     stored = await writeConfigValue(setting, value, io.env);
   } catch (error) {
-    throw configWriteError(error, io);
+    throw writeFailure(error);
   }
   io.stderr.write(`${setting}=${stored ?? ""} saved in ${configPath(io.env)}\n`);
+}
+
+/** The usage error for a failed `config set` or `config unset`. */
+function writeFailure(error: unknown): UsageError {
+  if (error instanceof SettingsWriteError) {
+    return new UsageError(
+      error.message,
+      "Make its folder writable, or choose another one with ROBOCODERS_CONFIG_DIR.",
+    );
+  }
+  return new UsageError(error instanceof Error ? error.message : String(error));
 }
 
 /** Runs `config unset <key>`: removes the value from the config file. */
@@ -95,7 +95,7 @@ export async function runConfigUnset(name: string, io: CliIO): Promise<void> {
   try {
     await writeConfigValue(setting, undefined, io.env);
   } catch (error) {
-    throw configWriteError(error, io);
+    throw writeFailure(error);
   }
   io.stderr.write(`${setting} removed from ${configPath(io.env)}\n`);
 }
