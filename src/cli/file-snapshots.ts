@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { ensureDir } from "../client/cache.js";
+import { ensureDir } from "../internal/fs.js";
 
 /** The folder of the snapshots inside the cache folder. */
 export const SNAPSHOTS_FOLDER = "files";

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { ensureDir } from "../client/cache.js";
+import { ensureDir } from "../internal/fs.js";
 
 /** The registry's file name inside the cache folder. */
 export const SESSIONS_FILE_NAME = "sessions.json";
@@ -152,7 +152,7 @@ export class SessionRegistry {
 
   /** Read, change, write under the lock; `change` returning `undefined` writes nothing. */
   private async update(change: (sessions: SessionEntry[]) => SessionEntry[] | undefined): Promise<void> {
-    // Not mkdir({ recursive }): it loops forever on a folder that cannot be created under /proc.
+    // Not mkdir({ recursive }): it loops forever on a folder under /proc (see ensureDir).
     await ensureDir(this.dir);
     const release = await lockfile.lock(this.file, {
       realpath: false,
