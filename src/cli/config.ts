@@ -4,7 +4,7 @@
  * `%APPDATA%\robocoders\Config` on Windows). Each setting is taken from, in this order: the command-line
  * flag, the environment, the file, the default. A corrupt file is ignored with a warning, never fatal.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import envPaths from "env-paths";
 import { resolveAgent } from "../client/agents.js";
@@ -148,9 +148,18 @@ function readRaw(env: NodeJS.ProcessEnv): Record<string, unknown> {
   }
 }
 
+/** The settings file could not be written (its folder cannot be created, or is not writable). */
+export class SettingsWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SettingsWriteError";
+  }
+}
+
 /**
  * Sets (or, with `undefined`, removes) a setting in the config file, after checking the value. Returns
- * the stored value. Throws an `Error` with a clear message for an invalid value.
+ * the stored value. Throws an `Error` with a clear message for an invalid value, a
+ * {@link SettingsWriteError} when the file cannot be written.
  */
 export async function writeConfigValue(
   key: ConfigKey,
@@ -166,9 +175,19 @@ export async function writeConfigValue(
     stored = parsed.value;
     data[key] = key === "auto-continue" ? Number(stored) : stored;
   }
-  mkdirSync(configDir(env), { recursive: true, mode: 0o700 });
-  const { default: writeFileAtomic } = await import("write-file-atomic");
-  await writeFileAtomic(configPath(env), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  try {
+    // Not mkdirSync({ recursive }): it loops forever on a folder under /proc (see ensureDir).
+    const { ensureDir } = await import("../client/cache.js");
+    await ensureDir(configDir(env));
+    const { default: writeFileAtomic } = await import("write-file-atomic");
+    await writeFileAtomic(configPath(env), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SettingsWriteError(
+      `Could not write the settings file ${configPath(env)}${code === undefined ? "" : ` (${code})`}`,
+      { cause: error },
+    );
+  }
   return stored;
 }
 

@@ -3,7 +3,7 @@
  * command loads what it needs (client, HTML parser, emulator, gateway) with `import()` when it runs, so
  * `--help` and `--version` stay fast.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_AGENT } from "../client/types.js";
 import { redact } from "../core/logger.js";
 import { addKeysCommand } from "./commands/keys.js";
@@ -45,6 +45,55 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** A global option, by its attribute name (`--base-url` is `baseUrl`, `--no-color` is `color`). */
+type GlobalName = "baseUrl" | "proxy" | "timeout" | "verbose" | "color";
+
+/** What a command that talks to the API honours: every global option but `--version`. */
+const NETWORK: readonly GlobalName[] = ["baseUrl", "proxy", "timeout", "verbose", "color"];
+
+/**
+ * The global options each command honours (by its path below `robocoders`): its `--help` lists only these.
+ * A command missing here lists them all; a command group (`session`, `config`, `keys`) lists none.
+ */
+export const HONOURED_GLOBALS: Readonly<Record<string, readonly GlobalName[]>> = {
+  chat: NETWORK,
+  models: ["color"],
+  login: NETWORK,
+  logout: ["baseUrl"],
+  status: ["baseUrl", "color"],
+  session: [],
+  "session new": ["baseUrl", "proxy", "timeout", "verbose"],
+  "session show": ["baseUrl"],
+  "session list": ["color"],
+  "session use": [],
+  "session name": [],
+  "session forget": [],
+  config: [],
+  "config path": [],
+  "config list": ["baseUrl", "color"],
+  "config get": ["baseUrl", "color"],
+  "config set": [],
+  "config unset": [],
+  completion: [],
+  "get-code": NETWORK,
+  emulate: ["color"],
+  serve: NETWORK,
+  keys: [],
+  "keys add": ["color"],
+  "keys list": ["color"],
+  "keys revoke": ["color"],
+  mcp: ["baseUrl", "proxy", "timeout", "verbose"],
+  demo: ["timeout", "verbose", "color"],
+  ui: NETWORK,
+};
+
+/** A command's path below the program, e.g. `session new`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent != null; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
@@ -79,7 +128,21 @@ export function createProgram(io: CliIO, version: string): Command {
     )
     .option("--verbose", "log every HTTP request on stderr (token redacted) and show stack traces")
     .option("--no-color", "disable colours (also: NO_COLOR=1, or the color setting)")
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureHelp({
+      showGlobalOptions: true,
+      sortSubcommands: false,
+      // A subcommand's help lists only the global options it honours (never --version).
+      visibleGlobalOptions(this: Help, command: Command) {
+        const honoured = HONOURED_GLOBALS[commandPath(command)];
+        return Help.prototype.visibleGlobalOptions
+          .call(this, command)
+          .filter(
+            (option) =>
+              option.long !== "--version" &&
+              (honoured === undefined || (honoured as readonly string[]).includes(option.attributeName())),
+          );
+      },
+    })
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),

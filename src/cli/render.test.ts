@@ -2,7 +2,7 @@ import fc from "fast-check";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
 import { toEvent } from "../core/events.js";
-import { eventJson, formatBytes, renderEvent, truncate } from "./render.js";
+import { eventJson, formatBytes, renderEvent, truncate, wrapText } from "./render.js";
 
 const ev = (raw: Record<string, unknown>) =>
   toEvent({ id: 1, timestamp: "2024-11-15T16:57:20", source: "agent", ...raw });
@@ -60,6 +60,36 @@ describe("renderEvent", () => {
       renderEvent(ev({ action: "finish", message: "All done! What's next on the agenda?", args: {} })),
     ).toBe("✔ finished All done! What's next on the agenda?\n");
     expect(renderEvent(ev({ action: "reject", args: { thought: "cannot" } }))).toBe("✘ rejected cannot\n");
+  });
+
+  it("keeps a command's suffixes on its line and shows a finish summary whole, at 50 columns", () => {
+    const width = 50;
+    const run = renderEvent(
+      ev({
+        action: "run",
+        args: {
+          command:
+            "cd /workspace/todo-app-react && npm run start -- -p 3000 > server.log 2>&1 &\necho started",
+          thought: "",
+          background: true,
+        },
+      }),
+      { width },
+    );
+    expect(run).toMatch(/^\$ cd \/workspace\/.*… \(\+1 lines\) \(background\)\n$/);
+    expect(Array.from(run.trimEnd()).length).toBeLessThanOrEqual(width);
+    const summary = "The module, its CLI and its tests are in place and the tests pass. Next: packaging.";
+    const finish = renderEvent(ev({ action: "finish", args: { thought: summary } }), { width });
+    const lines = finish.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines[0]).toMatch(/^✔ finished The module/);
+    for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(width);
+    expect(lines.map((l) => l.trim()).join(" ")).toBe(`✔ finished ${summary}`);
+    const coloured = renderEvent(ev({ action: "reject", args: { thought: summary } }), {
+      width,
+      palette: pc.createColors(true),
+    });
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, "").split("\n")[0]).toMatch(/^✘ rejected The module/);
   });
 
   it("summarises command output and hides noise", () => {
@@ -123,6 +153,34 @@ describe("renderEvent", () => {
         },
       ),
     );
+  });
+});
+
+describe("wrapText", () => {
+  it("keeps every line within the width and every word, in order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" }).map((w) => w.replace(/[ \n]/g, "x")),
+        ),
+        fc.integer({ min: 5, max: 60 }),
+        (words, width) => {
+          const lines = wrapText(words.join(" "), width);
+          for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(width);
+          const long = words.some((w) => Array.from(w).length > width);
+          if (!long)
+            expect(
+              lines
+                .join(" ")
+                .split(" ")
+                .filter((w) => w !== ""),
+            ).toEqual(words);
+          else expect(lines.join("").replaceAll(" ", "")).toBe(words.join(""));
+        },
+      ),
+    );
+    expect(wrapText("one two three", 7)).toEqual(["one two", "three"]);
+    expect(wrapText("a\nb c", 3)).toEqual(["a", "b c"]);
   });
 });
 

@@ -59,6 +59,32 @@ export function truncate(text: string, width: number): string {
   return `${chars.slice(0, Math.max(1, width - 1)).join("")}…`;
 }
 
+/**
+ * Wraps plain text (no ANSI sequences) at spaces into lines of at most `width` characters, keeping its
+ * line breaks; a word longer than a line is cut. (No wrap-ansi here: this module loads with `--help`.)
+ */
+export function wrapText(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line: string[] = [];
+    for (const word of paragraph.split(" ").filter((w) => w !== "")) {
+      let chars = Array.from(word);
+      if (line.length > 0 && line.length + 1 + chars.length <= width) {
+        line.push(" ", ...chars);
+        continue;
+      }
+      if (line.length > 0) out.push(line.join(""));
+      while (chars.length > width) {
+        out.push(chars.slice(0, width).join(""));
+        chars = chars.slice(width);
+      }
+      line = chars;
+    }
+    out.push(line.join(""));
+  }
+  return out;
+}
+
 /** The first non-blank line of a text and how many more lines follow. */
 function firstLine(text: string): { line: string; more: number } {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
@@ -116,14 +142,16 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
       }
       case "run": {
         const { line: cmd, more } = firstLine(event.args.command);
-        const suffix = more > 0 ? c.dim(` (+${more} lines)`) : "";
-        const bg = event.args.background === true ? c.dim(" (background)") : "";
-        return `${thought(event.args.thought)}${c.cyan("$")} ${c.bold(truncate(cmd, width - 2))}${suffix}${bg}\n`;
+        // The suffixes stay on the line: the command is cut to leave room for them.
+        const suffix = `${more > 0 ? ` (+${more} lines)` : ""}${event.args.background === true ? " (background)" : ""}`;
+        const room = Math.max(8, width - 2 - suffix.length);
+        return `${thought(event.args.thought)}${c.cyan("$")} ${c.bold(truncate(cmd, room))}${suffix === "" ? "" : c.dim(suffix)}\n`;
       }
       case "run_ipython": {
         const { line: code, more } = firstLine(event.args.code);
-        const suffix = more > 0 ? c.dim(` (+${more} lines)`) : "";
-        return `${thought(event.args.thought)}${c.magenta(">>>")} ${truncate(code, width - 4)}${suffix}\n`;
+        const suffix = more > 0 ? ` (+${more} lines)` : "";
+        const room = Math.max(8, width - 4 - suffix.length);
+        return `${thought(event.args.thought)}${c.magenta(">>>")} ${truncate(code, room)}${suffix === "" ? "" : c.dim(suffix)}\n`;
       }
       case "write":
       case "edit": {
@@ -150,10 +178,21 @@ export function renderEvent(event: RobocodersEvent, options: RenderOptions = {})
       }
       case "finish":
       case "reject": {
+        // The summary is shown whole, wrapped to the width (continuation lines indented), never cut.
         const ok = event.action === "finish";
-        const detail = firstLine(event.args.thought !== "" ? event.args.thought : event.message).line;
-        const head = ok ? c.green("✔ finished") : c.red("✘ rejected");
-        return `${head}${detail === "" ? "" : ` ${c.dim(truncate(detail, width - 12))}`}\n`;
+        const summary = (event.args.thought !== "" ? event.args.thought : event.message)
+          .replace(/\r\n?/g, "\n")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l !== "")
+          .join("\n");
+        const label = ok ? "finished" : "rejected";
+        const [first = "", ...rest] = wrapText(summary === "" ? label : `${label} ${summary}`, width - 2);
+        const head = ok ? c.green(`✔ ${label}`) : c.red(`✘ ${label}`);
+        const firstRest = first.slice(label.length);
+        let out = `${head}${firstRest === "" ? "" : c.dim(firstRest)}\n`;
+        for (const line of rest) out += `  ${c.dim(line)}\n`;
+        return out;
       }
     }
     return "";

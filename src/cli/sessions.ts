@@ -4,10 +4,11 @@
  * replaced atomically under a cross-process lock. A corrupt file counts as empty and is replaced on the
  * next change; nothing in it is ever fatal.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
+import { ensureDir } from "../client/cache.js";
 
 /** The registry's file name inside the cache folder. */
 export const SESSIONS_FILE_NAME = "sessions.json";
@@ -151,7 +152,8 @@ export class SessionRegistry {
 
   /** Read, change, write under the lock; `change` returning `undefined` writes nothing. */
   private async update(change: (sessions: SessionEntry[]) => SessionEntry[] | undefined): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Not mkdir({ recursive }): it loops forever on a folder under /proc (see ensureDir).
+    await ensureDir(this.dir);
     const release = await lockfile.lock(this.file, {
       realpath: false,
       stale: 10_000,

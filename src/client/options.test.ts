@@ -60,6 +60,28 @@ describe("resolveOptions", () => {
     expect(() => resolveOptions({ maxRetries: 1.5 }, {})).toThrow(/maxRetries/);
     expect(() => resolveOptions({ proxy: "socks5://x" }, {})).toThrow(/proxy/);
   });
+
+  it("names a base URL or proxy that is not an http(s) URL, never showing a password", () => {
+    expect(() => resolveOptions({ baseURL: "htp://api.example" }, {})).toThrow(
+      'The base URL "htp://api.example" is not a valid http(s) URL: it must start with http:// or https://',
+    );
+    expect(() => resolveOptions({ baseURL: "api.example" }, {})).toThrow(
+      'The base URL "api.example" is not a valid http(s) URL',
+    );
+    const thrown = (value: string) => {
+      try {
+        resolveOptions({ proxy: value }, {});
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    expect(thrown("socks5://user:s3cret@proxy.example:1080")).toBe(
+      'The proxy URL "socks5://user:***@proxy.example:1080" is not a valid http(s) URL: it must start with http:// or https://, e.g. http://proxy.example:3128',
+    );
+    expect(thrown("user:s3cret@proxy.example")).not.toContain("s3cret");
+    expect(thrown("htp://user:s3cret@[bad")).not.toContain("s3cret");
+  });
 });
 
 describe("resolveAgent", () => {

@@ -67,30 +67,37 @@ const nonEmpty = (value: string | undefined): string | undefined => {
   return trimmed === undefined || trimmed === "" ? undefined : trimmed;
 };
 
-/** Checks a URL option and returns it without trailing slashes. */
-export function normalizeBaseURL(value: string): string {
-  let url: URL;
+/** A URL as given, for an error message: quoted, with the password of a `user:password@` part masked. */
+function quotedURL(value: string): string {
+  return JSON.stringify(value.replace(/^([^/?#@]*\/\/)?([^/?#@:]*):[^/?#@]*@/, "$1$2:***@"));
+}
+
+/**
+ * Parses an http(s) URL option; anything else is an {@link InvalidArgumentError} naming the value (a
+ * password masked) and saying what is expected.
+ */
+function httpURL(what: string, value: string, example: string): URL {
+  let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`baseURL is not a valid URL: ${JSON.stringify(value)}`);
+    // Reported below.
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`baseURL must be an http:// or https:// URL, got ${url.protocol}`);
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new InvalidArgumentError(
+      `${what} ${quotedURL(value)} is not a valid http(s) URL: it must start with http:// or https://, e.g. ${example}`,
+    );
   }
-  return url.toString().replace(/\/+$/, "");
+  return url;
+}
+
+/** Checks a URL option and returns it without trailing slashes. */
+export function normalizeBaseURL(value: string): string {
+  return httpURL("The base URL", value, "https://api.robocoders.ai").toString().replace(/\/+$/, "");
 }
 
 function checkProxyURL(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError("proxy is not a valid URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`proxy must be an http:// or https:// URL, got ${url.protocol}`);
-  }
+  httpURL("The proxy URL", value, "http://proxy.example:3128");
   return value;
 }
 

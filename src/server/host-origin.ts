@@ -8,8 +8,9 @@
  * 2. **Origin** (web pages): a request with an `Origin` header gets 403 `origin_not_allowed` unless the
  *    origin is the gateway's own (`http://` + the `Host` header) or one of the CORS origins. CORS is off by
  *    default; with CORS origins, preflights (`OPTIONS` with `Access-Control-Request-Method`) get 204 with
- *    the allowed methods and headers, and answers carry `Access-Control-Allow-Origin` and expose
- *    `X-Robocoders-Session`, `X-Robocoders-Ignored` and `Retry-After`.
+ *    the allowed methods and headers (those of the chat API, of MCP over Streamable HTTP at `/mcp` and of
+ *    the web API's resumable event streams), and answers carry `Access-Control-Allow-Origin` and expose
+ *    `X-Robocoders-Session`, `X-Robocoders-Ignored`, `Retry-After` and `Mcp-Session-Id`.
  *
  * The content-type check (`requireJsonBody`) is in `request-body.ts`; the API key check in `api-key.ts`.
  */
@@ -19,12 +20,19 @@ import { isLoopbackHost } from "./bind.js";
 import { type GatewayEnv, safeValue } from "./logging.js";
 import { GatewayError } from "./openai-error.js";
 
-/** Methods allowed by CORS preflight answers. */
-export const CORS_ALLOWED_METHODS = "GET, POST, OPTIONS";
-/** Request headers allowed by CORS preflight answers. */
-export const CORS_ALLOWED_HEADERS = "authorization, content-type, x-api-key, x-robocoders-session";
-/** Response headers exposed to cross-origin scripts. */
-export const CORS_EXPOSED_HEADERS = "X-Robocoders-Session, X-Robocoders-Ignored, Retry-After";
+/**
+ * Methods allowed by CORS preflight answers: `DELETE` ends an MCP session (and deletes a conversation of
+ * the web API), `PATCH` renames a conversation.
+ */
+export const CORS_ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
+/**
+ * Request headers allowed by CORS preflight answers: the chat API's, MCP's (`mcp-session-id`,
+ * `mcp-protocol-version`) and `last-event-id`, which resumes an event stream of the web API or of MCP.
+ */
+export const CORS_ALLOWED_HEADERS =
+  "authorization, content-type, x-api-key, x-robocoders-session, mcp-session-id, mcp-protocol-version, last-event-id";
+/** Response headers exposed to cross-origin scripts (an MCP client reads its session from `Mcp-Session-Id`). */
+export const CORS_EXPOSED_HEADERS = "X-Robocoders-Session, X-Robocoders-Ignored, Retry-After, Mcp-Session-Id";
 /** How long browsers may cache a preflight answer, in seconds. */
 const CORS_MAX_AGE = "600";
 

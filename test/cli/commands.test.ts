@@ -4,7 +4,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { processIO } from "../../src/cli/context.js";
+import { createProgram, HONOURED_GLOBALS } from "../../src/cli/program.js";
 import { cacheFileName } from "../../src/client/options.js";
 import { runRecordingModules } from "../support.js";
 import { CLI, cliEnv, cliFixture, ROOT, runCli, startCli } from "./helpers.js";
@@ -72,6 +75,43 @@ describe("--version and --help", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Usage: robocoders ${command.join(" ")}`);
     expect(result.stderr).toBe("");
+  });
+
+  it.each(
+    [
+      { command: ["chat"], globals: ["--base-url", "--proxy", "--timeout", "--verbose", "--no-color"] },
+      { command: ["get-code"], globals: ["--base-url", "--proxy", "--timeout", "--verbose", "--no-color"] },
+      { command: ["mcp"], globals: ["--base-url", "--proxy", "--timeout", "--verbose"] },
+      { command: ["demo"], globals: ["--timeout", "--verbose", "--no-color"] },
+      { command: ["models"], globals: ["--no-color"] },
+      { command: ["emulate"], globals: ["--no-color"] },
+      { command: ["logout"], globals: ["--base-url"] },
+      { command: ["session", "use"], globals: [] },
+      { command: ["config", "set"], globals: [] },
+      { command: ["completion"], globals: [] },
+    ].map((c) => ({ ...c, name: c.command.join(" ") })),
+  )("$name --help lists only the global options it honours", async ({ command, globals }) => {
+    const result = await runCli([...command, "--help"]);
+    expect(result.code).toBe(0);
+    const section = /^Global Options:\n((?:[ ]+.*\n)*)/m.exec(result.stdout)?.[1] ?? "";
+    const listed = [...section.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual(globals);
+    if (globals.length === 0) expect(result.stdout).not.toContain("Global Options:");
+  });
+
+  it("every subcommand says which global options it honours", () => {
+    const program = createProgram(processIO(), "0.0.0");
+    const paths: string[] = [];
+    const walk = (command: Command, prefix: string[]) => {
+      for (const sub of command.commands) {
+        const path = [...prefix, sub.name()];
+        paths.push(path.join(" "));
+        walk(sub, path);
+      }
+    };
+    walk(program, []);
+    expect(paths.length).toBeGreaterThan(20);
+    expect(paths.filter((path) => !(path in HONOURED_GLOBALS))).toEqual([]);
   });
 
   it("an unknown command is a usage error", async () => {
@@ -244,6 +284,24 @@ describe("a cache folder that cannot be written", () => {
     }
   });
 
+  it("config set and unset under /proc fail with a clear error within seconds (no mkdir loop)", async () => {
+    const { env } = fresh();
+    for (const args of [
+      ["config", "set", "agent", "repo"],
+      ["config", "unset", "agent"],
+    ]) {
+      const run = startCli(args, { env: { ...env, ROBOCODERS_CONFIG_DIR: "/proc/nonexist/robocoders" } });
+      const killer = setTimeout(() => run.child.kill("SIGKILL"), 10_000);
+      const result = await run.done.finally(() => clearTimeout(killer));
+      expect(result.signal).toBeNull();
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /Could not write the settings file \/proc\/nonexist\/robocoders\/config\.json \(ENOENT\)\. .*ROBOCODERS_CONFIG_DIR/,
+      );
+      expect(result.stderr).not.toMatch(/saved|removed|Unexpected/);
+    }
+  });
+
   it("login --token under a file fails with exit 1", async () => {
     const { env, cacheDir } = fresh();
     writeFileSync(join(cacheDir, "file"), "");
@@ -286,6 +344,21 @@ describe("a base URL that is not the API", () => {
     expect(wrong.stderr).toContain(`${fx.emulator.url}/v1 does not look like the Robocoders API`);
     expect(wrong.stderr).not.toMatch(/session may have expired/);
     expect(readCache(cacheDir)).toEqual(before);
+  });
+
+  it("a base URL that is not an http(s) URL is a usage error naming it", async () => {
+    const { env } = fresh();
+    for (const [args, extra] of [
+      [["--base-url", "htp://api.example", "chat", "hello"], {}],
+      [["chat", "hello"], { ROBOCODERS_BASE_URL: "htp://api.example" }],
+    ] as const) {
+      const result = await runCli([...args], { env: { ...env, ...extra } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        'The base URL "htp://api.example" is not a valid http(s) URL: it must start with http:// or https://',
+      );
+      expect(result.stderr).not.toMatch(/got htp:/);
+    }
   });
 });
 

@@ -40,6 +40,31 @@ describe.skipIf(!HAS_SCRIPT)("chat on a terminal", () => {
     expect(text).not.toContain('"action"');
   });
 
+  it("at 50 columns: a background command's line fits, and the finish summary is shown whole", async () => {
+    const columns = 50;
+    const [frontEnd, python] = await Promise.all([
+      runCliInTty(["chat", "-a", "FrontEndAgent", "Build a todo app in React"], {
+        env: fresh().env,
+        columns,
+      }),
+      runCliInTty(["chat", "Write a Python script that adds two numbers"], { env: fresh().env, columns }),
+    ]);
+    expect(frontEnd.code).toBe(0);
+    expect(python.code).toBe(0);
+    const background = stripAnsi(frontEnd.output)
+      .split("\n")
+      .filter((line) => line.includes("(background)"));
+    expect(background).toHaveLength(1);
+    expect(background[0]).toMatch(/^\$ cd .*… \(background\)$/);
+    expect(Array.from(background[0] ?? "").length).toBeLessThanOrEqual(columns);
+    const text = stripAnsi(python.output);
+    const finish = text.slice(text.indexOf("✔ finished")).trimEnd().split("\n");
+    for (const line of finish) expect(Array.from(line).length).toBeLessThanOrEqual(columns);
+    expect(finish.map((line) => line.trim()).join(" ")).toBe(
+      "✔ finished The module, its CLI and its tests are in place and the tests pass.",
+    );
+  });
+
   it.each([
     { name: "NO_COLOR", args: [] as string[], env: { NO_COLOR: "1" } },
     { name: "--no-color", args: ["--no-color"], env: {} },

@@ -182,37 +182,35 @@ describe("the packed package, installed with --omit=dev", () => {
     expect(help.stdout).toContain("chat");
   });
 
-  it("imports every subpath of exports", async () => {
-    const { exports } = await pkg;
-    const subpaths = Object.keys(exports).filter((subpath) => subpath !== "./package.json");
-    expect(subpaths).toContain(".");
-    const specifiers = subpaths.map((subpath) =>
-      subpath === "." ? "robocoders" : `robocoders/${subpath.slice(2)}`,
-    );
-    const script = `for (const s of ${JSON.stringify(specifiers)}) { const m = await import(s); console.log(s, Object.keys(m).length); }`;
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: project });
-    const counts = stdout
-      .trim()
-      .split("\n")
-      .map((line) => line.split(" "));
-    expect(counts.map(([specifier]) => specifier)).toEqual(specifiers);
-    for (const [specifier, count] of counts) expect(Number(count), specifier).toBeGreaterThan(0);
-  });
-
-  it("requires every subpath from CommonJS", async () => {
-    const { exports } = await pkg;
-    const specifiers = Object.keys(exports)
-      .filter((subpath) => subpath !== "./package.json")
-      .map((subpath) => (subpath === "." ? "robocoders" : `robocoders/${subpath.slice(2)}`));
-    const script = `for (const s of ${JSON.stringify(specifiers)}) console.log(s, Object.keys(require(s)).length);`;
-    const { stdout } = await run(process.execPath, ["--no-warnings", "-e", script], { cwd: project });
-    const counts = stdout
-      .trim()
-      .split("\n")
-      .map((line) => line.split(" "));
-    expect(counts.map(([specifier]) => specifier)).toEqual(specifiers);
-    for (const [specifier, count] of counts) expect(Number(count), specifier).toBeGreaterThan(0);
-  });
+  // Each subpath loaded in a child process, which prints its number of exports.
+  const loaders: [string, string[], (specifier: string) => string][] = [
+    ["imports every subpath of exports", ["--input-type=module"], (s) => `await import(${s})`],
+    [
+      "requires every subpath from CommonJS",
+      ["--input-type=commonjs", "--no-warnings"],
+      (s) => `require(${s})`,
+    ],
+  ];
+  for (const [title, flags, load] of loaders) {
+    it(title, async () => {
+      const { exports } = await pkg;
+      const subpaths = Object.keys(exports).filter((subpath) => subpath !== "./package.json");
+      expect(subpaths).toContain(".");
+      const specifiers = subpaths.map((subpath) =>
+        subpath === "." ? "robocoders" : `robocoders/${subpath.slice(2)}`,
+      );
+      const script = specifiers
+        .map((s) => `console.log(${JSON.stringify(s)}, Object.keys(${load(JSON.stringify(s))}).length);`)
+        .join("\n");
+      const { stdout } = await run(process.execPath, [...flags, "-e", script], { cwd: project });
+      const counts = stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" "));
+      expect(counts.map(([specifier]) => specifier)).toEqual(specifiers);
+      for (const [specifier, count] of counts) expect(Number(count), specifier).toBeGreaterThan(0);
+    });
+  }
 
   it(`installs at most ${MAX_INSTALL_BYTES / 1e6} MB`, async () => {
     const packages = new Map<string, number>();

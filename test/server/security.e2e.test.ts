@@ -214,6 +214,61 @@ describe("CORS", () => {
     expect(other.status).toBe(403);
   });
 
+  it("lets a page of an allowed origin use MCP at /mcp: preflights allow its headers and DELETE, answers expose the session", async () => {
+    const origin = "http://localhost:5173";
+    const s = await stack({ server: { corsOrigins: [origin] } });
+    const mcpHeaders = "content-type,mcp-protocol-version,mcp-session-id,last-event-id";
+    for (const method of ["POST", "GET", "DELETE"]) {
+      const preflight = await rawRequest(s.server.port, {
+        method: "OPTIONS",
+        path: "/mcp",
+        headers: browser(origin, {
+          "access-control-request-method": method,
+          "access-control-request-headers": mcpHeaders,
+        }),
+      });
+      expect(preflight.status, method).toBe(204);
+      expect(preflight.headers["access-control-allow-origin"]).toBe(origin);
+      const methods = (preflight.headers["access-control-allow-methods"] ?? "").split(/,\s*/);
+      expect(methods).toContain(method);
+      const allowed = (preflight.headers["access-control-allow-headers"] ?? "").split(/,\s*/);
+      expect(allowed).toEqual(expect.arrayContaining(mcpHeaders.split(",")));
+    }
+
+    const initialize = await rawRequest(s.server.port, {
+      method: "POST",
+      path: "/mcp",
+      headers: browser(origin, {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "page", version: "1" },
+        },
+      }),
+    });
+    expect(initialize.status).toBe(200);
+    expect(initialize.headers["access-control-allow-origin"]).toBe(origin);
+    const exposed = (initialize.headers["access-control-expose-headers"] ?? "").toLowerCase().split(/,\s*/);
+    expect(exposed).toContain("mcp-session-id");
+    const session = initialize.headers["mcp-session-id"];
+    expect(session).toMatch(/\S/);
+
+    const end = await rawRequest(s.server.port, {
+      method: "DELETE",
+      path: "/mcp",
+      headers: browser(origin, { "mcp-session-id": session ?? "", "mcp-protocol-version": "2025-06-18" }),
+    });
+    expect(end.status).toBe(200);
+    expect(end.headers["access-control-allow-origin"]).toBe(origin);
+  });
+
   it("allows '*' only together with an API key", async () => {
     await expect(
       startServer({ port: 0, apiKey: false, corsOrigins: ["*"], logLevel: "off" }),

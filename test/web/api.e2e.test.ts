@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Conversation, EventEntry, TimelineEntry } from "../../src/server/workspace/timeline.js";
 import { until } from "../support.js";
-import { json, readTimeline, type Stack, sseFrames, startStack } from "./helpers.js";
+import { json, readTimeline, type Stack, sseFrames, startStack, startUnreachableGateway } from "./helpers.js";
 
 let stack: Stack;
 let api: string;
@@ -230,16 +230,7 @@ describe("errors", () => {
   });
 
   it("an unreachable upstream is reported as such", async () => {
-    const { Robocoders } = await import("../../src/client/robocoders.js");
-    const { startServer } = await import("../../src/server/index.js");
-    const client = new Robocoders({
-      baseURL: "http://127.0.0.1:9",
-      accessToken: await stack.emulator.mintToken(),
-      cacheDir: false,
-      maxRetries: 0,
-      logLevel: "off",
-    });
-    const server = await startServer({ port: 0, apiKey: false, client, logger: stack.logger });
+    const server = await startUnreachableGateway(stack);
     try {
       const made = (await (
         await fetch(`${server.url}/api/conversations`, json("POST"))
@@ -255,8 +246,7 @@ describe("errors", () => {
       });
       expect((entries.at(-1) as { error: { message: string } }).error.message).toMatch(/unreachable/);
     } finally {
-      await server.close(0);
-      await client.close();
+      await server.close();
     }
   });
 });

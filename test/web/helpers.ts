@@ -1,9 +1,36 @@
 /**
  * Fixtures of the web workspace tests: the stack (emulator, client, gateway) and an SSE reader.
  */
+import { Robocoders } from "../../src/client/robocoders.js";
+import { startServer } from "../../src/server/index.js";
 import type { TimelineEntry } from "../../src/server/workspace/timeline.js";
+import type { Stack } from "../server/helpers.js";
 
 export { type Stack, startStack } from "../server/helpers.js";
+
+/**
+ * A second gateway whose upstream is a closed loopback port (a valid token from `stack`'s emulator, no
+ * retries): every turn fails as unreachable. `close()` stops it and its client.
+ */
+export async function startUnreachableGateway(
+  stack: Stack,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const client = new Robocoders({
+    baseURL: "http://127.0.0.1:9",
+    accessToken: await stack.emulator.mintToken(),
+    cacheDir: false,
+    maxRetries: 0,
+    logLevel: "off",
+  });
+  const server = await startServer({ port: 0, apiKey: false, client, logger: stack.logger });
+  return {
+    url: server.url,
+    async close() {
+      await server.close(0);
+      await client.close();
+    },
+  };
+}
 
 /** One SSE frame. */
 export interface SseFrame {

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Conversation, TimelineEntry } from "../../src/server/workspace/timeline.js";
 import { until } from "../support.js";
 import { launchBrowser, screenshot, seriousViolations } from "./browser.js";
-import { everyKindEvents, type Stack, seedConversation, startStack } from "./helpers.js";
+import {
+  everyKindEvents,
+  type Stack,
+  seedConversation,
+  startStack,
+  startUnreachableGateway,
+} from "./helpers.js";
 import { type CuttableProxy, startProxy } from "./proxy.js";
 
 let stack: Stack;
@@ -394,16 +400,7 @@ describe("errors", () => {
   });
 
   it("says when the Robocoders API is unreachable", async () => {
-    const { Robocoders } = await import("../../src/client/robocoders.js");
-    const { startServer } = await import("../../src/server/index.js");
-    const client = new Robocoders({
-      baseURL: "http://127.0.0.1:9",
-      accessToken: await stack.emulator.mintToken(),
-      cacheDir: false,
-      maxRetries: 0,
-      logLevel: "off",
-    });
-    const server = await startServer({ port: 0, apiKey: false, client, logger: stack.logger });
+    const server = await startUnreachableGateway(stack);
     const viewer = await context.newPage();
     watch(viewer);
     try {
@@ -416,8 +413,7 @@ describe("errors", () => {
       expect(await failed.getByRole("button", { name: "Retry" }).count()).toBe(1);
     } finally {
       await viewer.close();
-      await server.close(0);
-      await client.close();
+      await server.close();
     }
   });
 

@@ -11,6 +11,7 @@ import {
   readConfigFile,
   resolveSetting,
   SETTINGS,
+  SettingsWriteError,
   writeConfigValue,
 } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
@@ -72,14 +73,29 @@ export async function runConfigSet(name: string, value: string, io: CliIO): Prom
   try {
     stored = await writeConfigValue(setting, value, io.env);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw writeFailure(error);
   }
   io.stderr.write(`${setting}=${stored ?? ""} saved in ${configPath(io.env)}\n`);
+}
+
+/** The usage error for a failed `config set` or `config unset`. */
+function writeFailure(error: unknown): UsageError {
+  if (error instanceof SettingsWriteError) {
+    return new UsageError(
+      error.message,
+      "Make its folder writable, or choose another one with ROBOCODERS_CONFIG_DIR.",
+    );
+  }
+  return new UsageError(error instanceof Error ? error.message : String(error));
 }
 
 /** Runs `config unset <key>`: removes the value from the config file. */
 export async function runConfigUnset(name: string, io: CliIO): Promise<void> {
   const setting = key(name);
-  await writeConfigValue(setting, undefined, io.env);
+  try {
+    await writeConfigValue(setting, undefined, io.env);
+  } catch (error) {
+    throw writeFailure(error);
+  }
   io.stderr.write(`${setting} removed from ${configPath(io.env)}\n`);
 }
