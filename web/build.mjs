@@ -1,22 +1,26 @@
 /**
  * Builds the web workspace page into dist/web: one bundled script and one stylesheet with content hashes
- * in their names (served as immutable), and index.html referencing them (served as no-cache).
+ * in their names (served as immutable), and index.html referencing them (served as no-cache). The script
+ * starts with the licences of the packages bundled into it (scripts/licences.mjs).
  * Usage: node web/build.mjs [--dev]  (--dev: no minification, source maps)
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { licenceComment } from "../scripts/licences.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, "..", "dist", "web");
+const root = join(here, "..");
+const out = join(root, "dist", "web");
 const dev = process.argv.includes("--dev");
 
 await rm(out, { recursive: true, force: true });
 await mkdir(join(out, "assets"), { recursive: true });
 
-const result = await build({
+const options = /** @type {const} */ ({
   entryPoints: { app: join(here, "src", "main.tsx") },
+  absWorkingDir: root,
   bundle: true,
   format: "esm",
   target: ["chrome115", "firefox115", "safari16"],
@@ -33,6 +37,10 @@ const result = await build({
   logLevel: "warning",
   define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
 });
+// The bundled packages' licences go at the top of the script; which packages it takes comes from a first
+// pass that writes nothing.
+const { metafile } = await build({ ...options, minify: false, write: false });
+const result = await build({ ...options, banner: { js: await licenceComment(metafile, root) } });
 
 const outputs = Object.keys(result.metafile.outputs).map((path) => path.split("/").pop() ?? path);
 const script = outputs.find((name) => /^app-.*\.js$/.test(name));

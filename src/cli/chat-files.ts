@@ -7,6 +7,7 @@
  * when files are shown, saved or listed (it pulls the diff and highlighting libraries).
  */
 import type { RobocodersEvent } from "../core/events.js";
+import { errorCode } from "../internal/values.js";
 import { type FileVersion, type TrackedFile, WorkspaceTracker } from "../workspace/index.js";
 import { saveWorkspaceFile } from "../workspace/write-files.js";
 import { loadSnapshot, saveSnapshot } from "./file-snapshots.js";
@@ -135,7 +136,7 @@ export class ChatFiles {
     try {
       result = await saveWorkspaceFile(dir, file.path, content);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const reason = errorCode(error) ?? String(error);
       this.tally.refused.add(file.path);
       this.warnOnce(`error:${file.path}`, `not saved: ${shown}: ${reason}`);
       return;

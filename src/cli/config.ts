@@ -9,6 +9,7 @@ import { join } from "node:path";
 import envPaths from "env-paths";
 import { resolveAgent } from "../client/agents.js";
 import { DEFAULT_AGENT } from "../client/types.js";
+import { ensureDir } from "../internal/fs.js";
 import { isRecord } from "../internal/values.js";
 
 /** The config file's name in the config folder. */
@@ -177,7 +178,6 @@ export async function writeConfigValue(
   }
   try {
     // Not mkdirSync({ recursive }): it loops forever on a folder under /proc (see ensureDir).
-    const { ensureDir } = await import("../client/cache.js");
     await ensureDir(configDir(env));
     const { default: writeFileAtomic } = await import("write-file-atomic");
     await writeFileAtomic(configPath(env), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });

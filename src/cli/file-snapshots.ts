@@ -5,9 +5,10 @@
  * 0700), written atomically. Best effort: a missing or corrupt file is empty; limits keep it small.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
+import { ensureDir } from "../internal/fs.js";
 
 /** The folder of the snapshots inside the cache folder. */
 export const SNAPSHOTS_FOLDER = "files";
@@ -58,7 +59,7 @@ export async function saveSnapshot(cacheDir: string, sid: string, files: Map<str
     kept[path] = content;
   }
   const dir = join(cacheDir, SNAPSHOTS_FOLDER);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensureDir(dir);
   await writeFileAtomic(snapshotPath(cacheDir, sid), JSON.stringify({ version: 1, sid, files: kept }), {
     mode: 0o600,
   });

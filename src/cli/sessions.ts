@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { ensureDir } from "../client/cache.js";
+import { ensureDir } from "../internal/fs.js";
 
 /** The registry's file name inside the cache folder. */
 export const SESSIONS_FILE_NAME = "sessions.json";

@@ -7,11 +7,12 @@
  * unreadable file is treated as empty (and replaced on the next write); a failed write throws
  * {@link CacheWriteError}.
  */
-import { mkdir, readFile, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, unlink } from "node:fs/promises";
+import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { CacheWriteError, RobocodersError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { ensureDir } from "../internal/fs.js";
 import { errorCode, isRecord } from "../internal/values.js";
 import type { CallContext } from "./call-context.js";
 import { cacheFileName } from "./options.js";
@@ -60,39 +61,6 @@ export interface CredentialStore {
   write(data: CacheData): Promise<void>;
   /** Runs `fn` while holding the store's lock, shared by every process that uses the store. */
   withLock<T>(fn: () => Promise<T>, call?: CallContext): Promise<T>;
-}
-
-/** Folders created by {@link ensureDir} at most, from the deepest existing one down. */
-const MAX_DIR_DEPTH = 64;
-
-/**
- * Creates `dir` and its missing parents with mode 0700, one level at a time. Unlike `mkdir({ recursive })`,
- * it gives up with the system's error when a level cannot be created, even where the system reports a
- * missing parent for a parent that exists (Node's recursive mkdir loops forever on `/proc/<new folder>`).
- */
-export async function ensureDir(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let current = dir; ; ) {
-    try {
-      await mkdir(current, { mode: 0o700 });
-      break;
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === "EEXIST") break;
-      const parent = dirname(current);
-      if (code !== "ENOENT" || parent === current || missing.length >= MAX_DIR_DEPTH) throw error;
-      missing.push(current);
-      current = parent;
-    }
-  }
-  // The deepest existing folder was found (or just created): create the rest, from the top down.
-  for (const folder of missing.reverse()) {
-    try {
-      await mkdir(folder, { mode: 0o700 });
-    } catch (error) {
-      if (errorCode(error) !== "EEXIST") throw error;
-    }
-  }
 }
 
 /** The credential cache file of one base URL in one folder. */

@@ -93,7 +93,8 @@ export interface GatewayOptions {
   keepAliveMs?: number;
   /**
    * The web workspace: the page at `/` and its native API under `/api` (conversations kept with their
-   * event timelines); `false` serves neither. Default: on, conversations in memory.
+   * event timelines); `false` serves neither. Default: on, conversations in memory, or in
+   * {@link sharedStore} when it is a Redis store (shared by the fleet).
    */
   workspace?: WorkspaceOptions | false;
   /**

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
+import { ensureDir } from "../internal/fs.js";
 import { errorCode } from "../internal/values.js";
 import { type OutputPathResult, toOutputPath, type WorkspacePathOptions } from "./paths.js";
 
@@ -68,7 +69,7 @@ export async function writeUnder(dir: string, relative: string, content: string)
     return { ok: false, reason: `"${relative}" is not a plain relative path` };
   }
   const refuse = (reason: string): WriteRefused => ({ ok: false, relative, reason });
-  await fs.mkdir(dir, { recursive: true });
+  await ensureDir(dir, 0o777);
   let current = await fs.realpath(dir);
   const shown: string[] = [];
   for (const segment of segments.slice(0, -1)) {

@@ -132,6 +132,21 @@ describe("settings in chat: flag > environment > file > default", () => {
     }
   });
 
+  it("an invalid environment value is skipped with a warning", async () => {
+    const { env, cacheDir } = fresh({ agent: "RepoAgent" });
+    const result = await runCli(["chat", "--no-auto-continue", "hello"], {
+      env: { ...env, ROBOCODERS_AGENT: "NoSuchAgent", ROBOCODERS_COLOR: "sometimes" },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'robocoders: warning: ROBOCODERS_AGENT is ignored: Unknown agent "NoSuchAgent"',
+    );
+    expect(result.stderr).toContain(
+      'robocoders: warning: ROBOCODERS_COLOR is ignored: "sometimes" is not one of',
+    );
+    expect(lastSession(cacheDir).records.map((r) => r.agent)).toEqual(["RepoAgent"]);
+  });
+
   it("a corrupt settings file is ignored with one warning", async () => {
     const { env, cacheDir } = fresh();
     writeFileSync(join(cacheDir, "config", "config.json"), "{oops");

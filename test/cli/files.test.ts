@@ -143,6 +143,19 @@ describe("chat --output <dir>", () => {
     expect(result.stderr).toContain("not saved: ../x.py");
   });
 
+  it("works with --json: one event per line on stdout, the files on disk", async () => {
+    const { env, cacheDir } = fx.fresh();
+    const out = join(cacheDir, "out");
+    const result = await runCli(["chat", "--json", "--output", out, directive("app/a.py")], { env });
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { kind: string; action?: string });
+    expect(events.filter((e) => e.action === "write")).toHaveLength(3);
+    expect(tree(out)).toEqual(["add_two_numbers/main.py", "add_two_numbers/test_main.py", "app/a.py"]);
+  });
+
   it("leaves piped text output as it is without --output", async () => {
     const withOutput = fx.fresh();
     const saved = await runCli(["chat", "--output", join(withOutput.cacheDir, "out"), PROMPT], {
@@ -162,6 +175,10 @@ describe("chat --output <dir>", () => {
     const result = await runCli(["chat", "--output", file, "hello"], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("exists and is not a folder");
+    // One that cannot be created (Node's recursive mkdir would loop forever under /proc).
+    const proc = await runCli(["chat", "--output", "/proc/robocoders-nonexist/out", "hello"], { env });
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toContain("Cannot create --output /proc/robocoders-nonexist/out");
     expect(fx.emulator.chats.length).toBe(before);
   });
 });

@@ -14,8 +14,9 @@ import { resolveAgent } from "../../client/agents.js";
 import type { ChatOptions, RobocodersClient } from "../../client/types.js";
 import { needsUserInput, type RobocodersEvent, referenceText } from "../../core/events.js";
 import { redact } from "../../core/logger.js";
+import { errorCode } from "../../internal/values.js";
 import type { ChatFiles } from "../chat-files.js";
-import { resolveSetting } from "../config.js";
+import { resolveSetting, SETTINGS } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
 import { createClient, paletteFor, readAll, settingsFile, writeChunk } from "../context.js";
 import { errorLine, InterruptedError, UsageError } from "../exit-codes.js";
@@ -292,6 +293,7 @@ async function resolveSessionChoice(
   opts: ChatCommandOptions,
   io: CliIO,
 ): Promise<{ words: string[]; opts: ChatCommandOptions }> {
+  if (opts.session === undefined && typeof opts.continue !== "string") return { words, opts };
   const { registryFor } = await import("./sessions.js");
   if (opts.session !== undefined) {
     const entry = await registryFor(io).find(opts.session);
@@ -304,19 +306,51 @@ async function resolveSessionChoice(
   return { words: [word, ...words], opts: { ...opts, continue: true } };
 }
 
-/** Checks the `--output` folder: it may not exist yet, but must not be something else. Returns its full path. */
+/**
+ * Warns about an environment variable of the agent, auto-continue or colour setting whose value is invalid
+ * (it is skipped, not fatal). The base URL's is the client's to check.
+ */
+function warnInvalidEnvironment(io: CliIO): void {
+  for (const key of ["agent", "auto-continue", "color"] as const) {
+    const name = SETTINGS[key].env;
+    const value = io.env[name];
+    if (value === undefined || value === "") continue;
+    const parsed = SETTINGS[key].parse(value);
+    if ("error" in parsed) io.stderr.write(`robocoders: warning: ${name} is ignored: ${parsed.error}\n`);
+  }
+}
+
+/**
+ * The `--output` folder, created when missing (level by level: Node's recursive mkdir loops forever where a
+ * folder cannot be created under `/proc`). Returns its full path; a usage error when it is not a folder or
+ * cannot be created.
+ */
 async function outputFolder(dir: string): Promise<string> {
-  const { stat } = await import("node:fs/promises");
-  const { resolve } = await import("node:path");
+  const { mkdir, stat } = await import("node:fs/promises");
+  const { dirname, resolve } = await import("node:path");
   const path = resolve(dir);
-  try {
-    if (!(await stat(path)).isDirectory()) {
-      throw new UsageError(`--output ${path} exists and is not a folder`);
+  const missing: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      if (!(await stat(current)).isDirectory()) {
+        throw new UsageError(`--output ${path}: ${current} exists and is not a folder`);
+      }
+      break;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      if (errorCode(error) !== "ENOENT" || dirname(current) === current) {
+        throw new UsageError(`Cannot use --output ${path} (${errorCode(error) ?? String(error)})`);
+      }
+      missing.push(current);
     }
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new UsageError(`Cannot use --output ${path} (${(error as NodeJS.ErrnoException).code ?? ""})`);
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      await mkdir(folder);
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") {
+        throw new UsageError(`Cannot create --output ${path} (${errorCode(error) ?? String(error)})`);
+      }
     }
   }
   return path;
@@ -347,6 +381,7 @@ export async function runChat(
     );
   }
   const settings = settingsFile(io.env, io.stderr);
+  warnInvalidEnvironment(io);
   // Unknown agents fail before anything is read or sent.
   const agent = resolveAgent(resolveSetting("agent", givenOpts.agent, io.env, settings).value);
   const autoFlag =
@@ -428,7 +463,7 @@ async function recordSession(
     await registryFor(io).record(use);
   } catch (error) {
     if (globals.verbose === true) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const reason = errorCode(error) ?? String(error);
       io.stderr.write(`robocoders: could not record the session in the session list (${reason})\n`);
     }
   }
