@@ -53,6 +53,21 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A file the user asked the command to write could not be written (exit code 1, as for the credential
+ * cache): the message names the file, the hint says what to do.
+ */
+export class FileWriteError extends Error {
+  /** What to do about it. */
+  readonly hint: string;
+
+  constructor(message: string, hint: string) {
+    super(message);
+    this.name = "FileWriteError";
+    this.hint = hint;
+  }
+}
+
 /** The user interrupted the command (exit code 130). */
 export class InterruptedError extends Error {
   constructor(message = "Interrupted") {
@@ -174,6 +189,7 @@ function describe(error: unknown): { what: string; hint: string } {
     return { what: `The response stream broke off: ${error.message}`, hint: "Try again." };
   }
   if (error instanceof StoreUnavailableError) return { what: error.message, hint: "" };
+  if (error instanceof FileWriteError) return { what: error.message, hint: error.hint };
   if (error instanceof Error)
     return { what: `Unexpected error: ${error.message}`, hint: "Run with --verbose for details." };
   return { what: `Unexpected error: ${String(error)}`, hint: "Run with --verbose for details." };

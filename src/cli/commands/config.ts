@@ -15,7 +15,7 @@ import {
   writeConfigValue,
 } from "../config.js";
 import type { CliIO, GlobalOptions } from "../context.js";
-import { UsageError } from "../exit-codes.js";
+import { FileWriteError, UsageError } from "../exit-codes.js";
 
 function key(name: string): ConfigKey {
   if (!isConfigKey(name))
@@ -78,10 +78,10 @@ export async function runConfigSet(name: string, value: string, io: CliIO): Prom
   io.stderr.write(`${setting}=${stored ?? ""} saved in ${configPath(io.env)}\n`);
 }
 
-/** The usage error for a failed `config set` or `config unset`. */
-function writeFailure(error: unknown): UsageError {
+/** The error for a failed `config set` or `config unset`: a usage error unless the file could not be written. */
+function writeFailure(error: unknown): Error {
   if (error instanceof SettingsWriteError) {
-    return new UsageError(
+    return new FileWriteError(
       error.message,
       "Make its folder writable, or choose another one with ROBOCODERS_CONFIG_DIR.",
     );
