@@ -4,19 +4,11 @@
  * size cap.
  */
 import OpenAI from "openai";
-import { afterEach, describe, expect, it } from "vitest";
-import { emulatorText, errorOf, type Stack, startStack } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { emulatorText, errorOf, type Stack, stackFixture } from "./helpers.js";
 import { openRaw } from "./raw-http.js";
 
-const stacks: Stack[] = [];
-async function stack(options: Parameters<typeof startStack>[0] = {}): Promise<Stack> {
-  const started = await startStack(options);
-  stacks.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(stacks.splice(0).map((s) => s.close()));
-});
+const stack = stackFixture();
 
 const post = (s: Stack, body: Record<string, unknown>) =>
   fetch(`${s.baseURL}/chat/completions`, {

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { Robocoders } from "../../src/client/robocoders.js";
 import type { RobocodersOptions } from "../../src/client/types.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
@@ -100,3 +101,19 @@ export async function errorOf(response: Response): Promise<OpenAIErrorObject> {
 }
 
 export { recordingLogger, until } from "../support.js";
+
+/**
+ * A test file's stacks: returns `stack(options)`, which starts one, and closes every stack started by a
+ * test after it (call once per file, at the top level).
+ */
+export function stackFixture(): (options?: Parameters<typeof startStack>[0]) => Promise<Stack> {
+  const stacks: Stack[] = [];
+  afterEach(async () => {
+    await Promise.all(stacks.splice(0).map((s) => s.close()));
+  });
+  return async (options = {}) => {
+    const started = await startStack(options);
+    stacks.push(started);
+    return started;
+  };
+}

@@ -3,20 +3,12 @@
  */
 import { createServer } from "node:net";
 import OpenAI, { APIError } from "openai";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/core/errors.js";
 import { API_KEY_ENV, InsecureBindError, startServer } from "../../src/server/index.js";
-import { emulatorText, errorOf, recordingLogger, type Stack, startStack, until } from "./helpers.js";
+import { emulatorText, errorOf, recordingLogger, stackFixture, until } from "./helpers.js";
 
-const stacks: Stack[] = [];
-async function stack(options: Parameters<typeof startStack>[0] = {}): Promise<Stack> {
-  const started = await startStack(options);
-  stacks.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(stacks.splice(0).map((s) => s.close()));
-});
+const stack = stackFixture();
 
 const chatBody = (content: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ model: "GeneralCodingAgent", messages: [{ role: "user", content }], ...extra });

@@ -1,14 +1,11 @@
 /**
  * Fair under load: a cap on running chat completions (429 with Retry-After past it).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryConcurrencyLimiter } from "../../src/server/index.js";
-import { errorOf, type Stack, startStack } from "./helpers.js";
+import { errorOf, type Stack, stackFixture } from "./helpers.js";
 
-const stacks: Stack[] = [];
-afterEach(async () => {
-  await Promise.all(stacks.splice(0).map((s) => s.close()));
-});
+const stack = stackFixture();
 
 const chat = (s: Stack, content: string, stream = false) =>
   fetch(`${s.baseURL}/chat/completions`, {
@@ -19,8 +16,7 @@ const chat = (s: Stack, content: string, stream = false) =>
 
 describe("maxConcurrency", () => {
   it("answers 429 rate_limit_exceeded with Retry-After past the cap, and frees slots as completions end", async () => {
-    const s = await startStack({ server: { maxConcurrency: 2 } });
-    stacks.push(s);
+    const s = await stack({ server: { maxConcurrency: 2 } });
     const slow = "Write add.py [[fault:slow-body=800]]";
     const [a, b] = await Promise.all([chat(s, slow, true), chat(s, slow, true)]);
     expect([a.status, b.status]).toEqual([200, 200]);

@@ -6,11 +6,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI, { AuthenticationError } from "openai";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/core/errors.js";
 import { startServer } from "../../src/server/index.js";
 import { safeValue } from "../../src/server/logging.js";
-import { type Stack, startStack, until } from "./helpers.js";
+import { stackFixture, until } from "./helpers.js";
 import { openRaw, rawRequest } from "./raw-http.js";
 
 const CHAT = JSON.stringify({ model: "general", messages: [{ role: "user", content: "x" }] });
@@ -26,15 +26,7 @@ const browser = (origin: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-const stacks: Stack[] = [];
-async function stack(options: Parameters<typeof startStack>[0] = {}): Promise<Stack> {
-  const started = await startStack(options);
-  stacks.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(stacks.splice(0).map((s) => s.close()));
-});
+const stack = stackFixture();
 
 describe("a keyless gateway on 127.0.0.1", () => {
   it("refuses a text/plain POST from a foreign page (403) and runs no agent", async () => {
