@@ -285,15 +285,16 @@ export function createApp(options: GatewayOptions = {}): GatewayApp {
 
   app.post("/v1/chat/completions", async (c) => {
     // No closure made here refers to `c`: what a stream keeps for the minutes it runs is Node's request
-    // and response, not the request's context (see nodeChatCall).
+    // and response, not the request's context (see nodeCallSource).
     const info = c.get("info");
     const outgoing = outgoingOf(c);
     const incoming = incomingOf(c);
     const where = { logger, method: c.req.method, path: c.req.path, info };
-    const call =
+    const source =
       outgoing !== undefined && incoming !== undefined
-        ? nodeChatCall(incoming, outgoing, maxBodyBytes, keyCheck, where)
-        : webChatCall(c, maxBodyBytes, keyCheck, where);
+        ? nodeCallSource(incoming, outgoing, maxBodyBytes)
+        : webCallSource(c, maxBodyBytes);
+    const call = chatCall(source, keyCheck, where);
     const reply = await answerChat(deps, call);
     if (reply.kind === "json") return jsonResponse(reply);
     const headers = { ...reply.headers, ...c.get("cors") };
@@ -368,47 +369,49 @@ interface CallLog {
   info: RequestInfo;
 }
 
-/**
- * A chat completion's call on Node: headers and body from Node's request, the caller gone when the
- * response closes before it finished. Its functions hold Node's objects only.
- */
-function nodeChatCall(
-  incoming: IncomingMessage,
-  outgoing: ServerResponse,
-  maxBodyBytes: number,
+/** What a call takes from its transport: headers, the body, and the caller going away. */
+type CallSource = Pick<ChatCall, "header" | "readBody" | "signal">;
+
+/** A chat completion's call: its source, the caller its headers name, and its log line. */
+function chatCall(
+  source: CallSource,
   keyCheck: { callerOf(header: (name: string) => string | undefined): string },
   where: CallLog,
 ): ChatCall {
-  const closed = new AbortController();
-  outgoing.once("close", () => {
-    if (!outgoing.writableFinished) closed.abort(new Error("The client closed the connection"));
-  });
-  const header = (name: string) => nodeHeader(incoming, name);
   return {
-    header,
-    readBody: () => readNodeBodyText(incoming, maxBodyBytes),
-    signal: closed.signal,
-    caller: keyCheck.callerOf(header),
+    ...source,
+    caller: keyCheck.callerOf(source.header),
     info: where.info,
     log: (status) => logRequest(where.logger, where.method, where.path, status, where.info),
   };
 }
 
-/** A chat completion's call when the app serves `fetch` (no Node objects): all from the request context. */
-function webChatCall(
-  c: Context<GatewayEnv>,
+/**
+ * A call's source on Node: headers and body from Node's request, the caller gone when the response
+ * closes before it finished. Its functions hold Node's objects only.
+ */
+function nodeCallSource(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
   maxBodyBytes: number,
-  keyCheck: { callerOf(header: (name: string) => string | undefined): string },
-  where: CallLog,
-): ChatCall {
-  const header = (name: string) => c.req.header(name);
+): CallSource {
+  const closed = new AbortController();
+  outgoing.once("close", () => {
+    if (!outgoing.writableFinished) closed.abort(new Error("The client closed the connection"));
+  });
   return {
-    header,
+    header: (name) => nodeHeader(incoming, name),
+    readBody: () => readNodeBodyText(incoming, maxBodyBytes),
+    signal: closed.signal,
+  };
+}
+
+/** A call's source when the app serves `fetch` (no Node objects): all from the request context. */
+function webCallSource(c: Context<GatewayEnv>, maxBodyBytes: number): CallSource {
+  return {
+    header: (name) => c.req.header(name),
     readBody: () => readBodyText(c, maxBodyBytes),
     signal: c.req.raw.signal,
-    caller: keyCheck.callerOf(header),
-    info: where.info,
-    log: (status) => logRequest(where.logger, where.method, where.path, status, where.info),
   };
 }
 
