@@ -6,11 +6,12 @@ import { fileURLToPath } from "node:url";
 const CHILD = fileURLToPath(new URL("./service-child.mjs", import.meta.url));
 
 /**
- * Starts a service process; resolves to `{url, cpuMs(), close()}` once it listens.
+ * Starts a service process; resolves to `{url, cpuMs(), memory(), eventLoopDelay(), close()}` once it
+ * listens.
  * @param {string[]} args
  * @param {NodeJS.ProcessEnv} [env]
  * @param {string[]} [nodeArgs]
- * @returns {Promise<{ url: string, cpuMs(): Promise<number>, rss(): Promise<number>, memory(): Promise<{ rss: number, heap: number, sockets: number }>, eventLoopDelay(): Promise<any>, close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, cpuMs(): Promise<number>, memory(): Promise<{ rss: number, heap: number, sockets: number }>, eventLoopDelay(): Promise<any>, close(): Promise<void> }>}
  */
 export async function startService(args, env = process.env, nodeArgs = []) {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there.
@@ -35,10 +36,6 @@ export async function startService(args, env = process.env, nodeArgs = []) {
   const { url } = await next();
   return {
     url,
-    async rss() {
-      child.stdin.write("mem\n");
-      return (await next()).rss;
-    },
     /** RSS, and the V8 heap in use plus external memory (buffers), after a GC. */
     async memory() {
       child.stdin.write("mem\n");
